@@ -1,0 +1,2 @@
+// Placeholder; replaced by the real main.
+int main() { return 1; }
