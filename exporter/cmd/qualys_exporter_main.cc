@@ -1,2 +1,239 @@
-// Placeholder; replaced by the real main.
-int main() { return 1; }
+// qualys-exporter: wires flags to components and gets out of the way.
+// client -> records -> store -> aggregate -> snapshot -> endpoint.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "qx/client/http_transport.h"
+#include "qx/client/qualys_client.h"
+#include "qx/endpoint/duration.h"
+#include "qx/endpoint/flag_spelling.h"
+#include "qx/poller/poller.h"
+#include "qx/poller/sources.h"
+#include "qx/sim/simulator.h"
+#include "qx/snapshot/self_metrics.h"
+#include "qx/snapshot/snapshot_collector.h"
+
+DEFINE_string(qualys_url, "",
+              "Qualys API server base URL (env QUALYS_URL; default "
+              "https://qualysapi.qualys.com)");
+DEFINE_string(qualys_username, "",
+              "Qualys API user (or env QUALYS_USERNAME)");
+DEFINE_string(qualys_password_file, "",
+              "File holding the Qualys API password (or env QUALYS_PASSWORD)");
+DEFINE_bool(qualys_insecure_http, false,
+            "Allow http:// to a non-loopback Qualys URL");
+DEFINE_string(qualys_timeout, "300s", "Read timeout of one API call");
+DEFINE_string(qualys_connect_timeout, "30s", "Connect timeout");
+DEFINE_string(qualys_ca_file, "", "Extra CA bundle (PEM) to trust");
+DEFINE_int32(api_max_attempts, 5,
+             "Attempts per API call for retryable failures (409, 429, 5xx, "
+             "timeouts)");
+DEFINE_string(web_listen_address, ":9786", "Address to serve /metrics on");
+DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
+DEFINE_string(poll_interval, "30m", "Background poll period");
+DEFINE_bool(once, false,
+            "Poll once, print the exposition to stdout, exit 0 if every "
+            "source succeeded");
+DEFINE_bool(demo, false, "Poll an embedded Qualys API simulator");
+DEFINE_string(state_dir, "./state", "Directory for durable state");
+DEFINE_int32(recurrence_min_scans, 2,
+             "A finding seen in at least this many distinct scans recurs");
+DEFINE_int32(was_max_finding_series, 1000,
+             "Cap on qualys_was_recurring_finding_info series");
+DEFINE_int32(hostasset_page_size, 1000, "limitResults for host asset search");
+DEFINE_int32(was_page_size, 1000, "limitResults for WAS finding search");
+DEFINE_int32(kb_batch_size, 500, "QIDs per KnowledgeBase call");
+DEFINE_string(kb_refresh_interval, "7d",
+              "Re-fetch a cached QID severity after this long");
+
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::chrono::milliseconds DurationFlag(const char* flag,
+                                       const std::string& value) {
+  auto d = qx::ParseDuration(value);
+  if (!d || d->count() <= 0) {
+    LOG(ERROR) << "invalid duration for --" << flag << ": '" << value
+               << "' (use e.g. 30s, 30m, 24h)";
+    std::exit(2);
+  }
+  return *d;
+}
+
+std::optional<qx::Credentials> LoadCredentials(std::string* error) {
+  qx::Credentials c;
+  c.username = FLAGS_qualys_username.empty() ? Env("QUALYS_USERNAME")
+                                             : FLAGS_qualys_username;
+  if (!FLAGS_qualys_password_file.empty()) {
+    std::ifstream in(FLAGS_qualys_password_file);
+    if (!in) {
+      *error = "cannot read --qualys.password-file " + FLAGS_qualys_password_file;
+      return std::nullopt;
+    }
+    std::getline(in, c.password);
+    if (!c.password.empty() && c.password.back() == '\r') c.password.pop_back();
+  } else {
+    c.password = Env("QUALYS_PASSWORD");
+  }
+  if (c.username.empty() || c.password.empty()) {
+    *error =
+        "Qualys credentials missing: set QUALYS_USERNAME and QUALYS_PASSWORD "
+        "(or --qualys.username and --qualys.password-file)";
+    return std::nullopt;
+  }
+  return c;
+}
+
+// civetweb wants "9786" for all interfaces, not ":9786".
+std::string CivetAddress(std::string addr) {
+  if (!addr.empty() && addr.front() == ':') addr.erase(0, 1);
+  return addr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto args = qx::NormalizeFlagSpelling(argc, argv);
+  std::vector<char*> argp;
+  for (auto& a : args) argp.push_back(a.data());
+  int n = static_cast<int>(argp.size());
+  char** av = argp.data();
+  gflags::SetUsageMessage(
+      "Prometheus exporter for Qualys host assets and WAS findings.\n"
+      "Credentials: env QUALYS_USERNAME and QUALYS_PASSWORD.");
+  gflags::SetVersionString(QX_VERSION " (" QX_REVISION ")");
+  FLAGS_logtostderr = true;
+  gflags::ParseCommandLineFlags(&n, &av, true);
+  google::InitGoogleLogging(argv[0]);
+
+  std::unique_ptr<qx::sim::Simulator> sim;
+  std::string url = FLAGS_qualys_url.empty() ? Env("QUALYS_URL") : FLAGS_qualys_url;
+  if (url.empty()) url = "https://qualysapi.qualys.com";
+  std::optional<qx::Credentials> creds;
+  std::string cred_error;
+  if (FLAGS_demo) {
+    qx::sim::SimOptions opts;
+    sim = std::make_unique<qx::sim::Simulator>(opts);
+    url = sim->base_url();
+    creds = qx::Credentials{opts.username, opts.password};
+    LOG(INFO) << "demo: embedded Qualys API simulator at " << url;
+  } else {
+    creds = LoadCredentials(&cred_error);
+    if (!creds) {
+      LOG(ERROR) << cred_error;
+      return 2;
+    }
+  }
+
+  qx::TransportOptions topts;
+  topts.base_url = url;
+  topts.allow_insecure_http = FLAGS_qualys_insecure_http;
+  topts.ca_file = FLAGS_qualys_ca_file;
+  topts.read_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      DurationFlag("qualys.timeout", FLAGS_qualys_timeout));
+  topts.connect_timeout = std::chrono::duration_cast<std::chrono::seconds>(
+      DurationFlag("qualys.connect-timeout", FLAGS_qualys_connect_timeout));
+  topts.user_agent = "qualys-exporter/" QX_VERSION;
+  std::unique_ptr<qx::HttpTransport> transport;
+  try {
+    transport = qx::MakePocoTransport(topts);
+  } catch (const std::exception& e) {
+    LOG(ERROR) << e.what();
+    return 2;
+  }
+
+  qx::SelfMetrics self_metrics(QX_VERSION, QX_REVISION);
+  auto collector = std::make_shared<qx::SnapshotCollector>();
+  qx::RetryPolicy retry;
+  retry.max_attempts = std::max(1, FLAGS_api_max_attempts);
+  auto client = std::make_shared<qx::QualysClient>(
+      std::move(transport), *creds, retry, &self_metrics);
+
+  qx::SourceOptions sopts;
+  sopts.state_dir = FLAGS_state_dir;
+  sopts.host_page_size = static_cast<std::uint32_t>(FLAGS_hostasset_page_size);
+  sopts.was_page_size = static_cast<std::uint32_t>(FLAGS_was_page_size);
+  sopts.kb_batch_size = static_cast<std::size_t>(std::max(1, FLAGS_kb_batch_size));
+  sopts.kb_refresh_seconds =
+      DurationFlag("kb.refresh-interval", FLAGS_kb_refresh_interval).count() / 1000;
+  sopts.was.recurrence_min_scans =
+      static_cast<std::uint32_t>(std::max(1, FLAGS_recurrence_min_scans));
+  sopts.was.max_finding_series =
+      static_cast<std::size_t>(std::max(0, FLAGS_was_max_finding_series));
+
+  std::vector<std::unique_ptr<qx::Source>> sources;
+  try {
+    sources.push_back(
+        qx::MakeHostAssetSource(client, sopts, qx::SystemClockSeconds));
+    sources.push_back(
+        qx::MakeWasFindingSource(client, sopts, qx::SystemClockSeconds));
+  } catch (const std::exception& e) {
+    LOG(ERROR) << e.what();
+    return 2;
+  }
+  qx::Poller poller(std::move(sources), *collector, self_metrics);
+
+  if (FLAGS_once) {
+    bool ok = poller.PollOnce();
+    auto families = collector->Collect();
+    auto self = self_metrics.registry()->Collect();
+    families.insert(families.end(), self.begin(), self.end());
+    prometheus::TextSerializer().Serialize(std::cout, families);
+    std::cout.flush();
+    return ok ? 0 : 1;
+  }
+
+  auto interval = DurationFlag("poll.interval", FLAGS_poll_interval);
+  // Block termination signals in every thread; main waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    exposer = std::make_unique<prometheus::Exposer>(
+        CivetAddress(FLAGS_web_listen_address));
+  } catch (const std::exception& e) {
+    LOG(ERROR) << "cannot listen on --web.listen-address="
+               << FLAGS_web_listen_address << ": " << e.what();
+    return 2;
+  }
+  exposer->RegisterCollectable(collector, FLAGS_web_telemetry_path);
+  exposer->RegisterCollectable(self_metrics.registry(), FLAGS_web_telemetry_path);
+  // An always-200 endpoint for liveness probes.
+  auto health = std::make_shared<prometheus::Registry>();
+  exposer->RegisterCollectable(health, "/-/healthy");
+  for (auto port : exposer->GetListeningPorts()) {
+    LOG(INFO) << "serving " << FLAGS_web_telemetry_path << " on port " << port;
+  }
+
+  poller.Start(interval);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LOG(INFO) << "signal " << sig << ", shutting down";
+  // A poll may sit in a long API call; state writes are atomic, so do not
+  // outlast a container's grace period waiting for it.
+  auto stopped = std::async(std::launch::async, [&] { poller.Stop(); });
+  if (stopped.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    LOG(WARNING) << "poll still running after 10 s; exiting without it";
+    std::_Exit(0);
+  }
+  return 0;
+}

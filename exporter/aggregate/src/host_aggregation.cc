@@ -1,0 +1,142 @@
+#include "qx/aggregate/host_aggregation.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "qx/aggregate/family_builder.h"
+
+namespace qx {
+namespace {
+
+constexpr std::array<CloudProvider, 4> kProviders = {
+    CloudProvider::kAzure, CloudProvider::kAws, CloudProvider::kGcp,
+    CloudProvider::kNone};
+
+// Counts per severity 1-5, index 0 = unknown.
+using SeverityCounts = std::array<std::uint64_t, 6>;
+
+void EmitSeverities(FamilyBuilder& b, Labels labels,
+                    const SeverityCounts& counts) {
+  labels.emplace_back("severity", "");
+  for (int s = 1; s <= 5; ++s) {
+    labels.back().second = std::to_string(s);
+    b.Gauge(labels, static_cast<double>(counts[static_cast<std::size_t>(s)]));
+  }
+  if (counts[0] > 0) {
+    labels.back().second = kUnknownSeverity;
+    b.Gauge(labels, static_cast<double>(counts[0]));
+  }
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> AggregateHostAssets(
+    const HostAssetStore& store) {
+  std::array<std::uint64_t, 4> by_provider{};
+  std::vector<std::uint64_t> by_azure(store.azure_sources().size(), 0);
+  for (const auto& [id, h] : store.hosts()) {
+    by_provider[static_cast<std::size_t>(h.cloud_provider)]++;
+    if (h.azure != HostAssetStore::kNoAzure) by_azure[h.azure]++;
+  }
+  FamilyBuilder assets("qualys_host_assets",
+                       std::string("Host assets in scope by cloud provider") +
+                           kPollNote,
+                       prometheus::MetricType::Gauge);
+  for (auto p : kProviders) {
+    assets.Gauge({{"cloud_provider", std::string(CloudProviderLabel(p))}},
+                 static_cast<double>(by_provider[static_cast<std::size_t>(p)]));
+  }
+  FamilyBuilder azure(
+      "qualys_azure_host_assets",
+      std::string("Azure host assets by subscription, resource group, VNet, "
+                  "subnet, location and state") +
+          kPollNote,
+      prometheus::MetricType::Gauge);
+  // Sorted output keeps the exposition stable between polls.
+  std::vector<std::uint32_t> order(by_azure.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto& src = store.azure_sources();
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) {
+    return std::tie(src[a].subscription_id, src[a].resource_group, src[a].vnet,
+                    src[a].subnet, src[a].location, src[a].state) <
+           std::tie(src[b].subscription_id, src[b].resource_group, src[b].vnet,
+                    src[b].subnet, src[b].location, src[b].state);
+  });
+  for (auto i : order) {
+    if (by_azure[i] == 0) continue;  // interned but no longer referenced
+    const auto& s = src[i];
+    azure.Gauge({{"subscription_id", s.subscription_id},
+                 {"resource_group", s.resource_group},
+                 {"vnet", s.vnet},
+                 {"subnet", s.subnet},
+                 {"location", s.location},
+                 {"state", s.state}},
+                static_cast<double>(by_azure[i]));
+  }
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(assets).Build());
+  out.push_back(std::move(azure).Build());
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> AggregateHostVulnerabilities(
+    const HostAssetStore& store, const SeverityLookup& severity,
+    std::vector<std::uint64_t>* unknown_qids) {
+  std::array<SeverityCounts, 4> by_provider{};
+  // A subnet is identified only with its VNet and subscription.
+  std::map<std::tuple<std::string, std::string, std::string>, SeverityCounts>
+      by_subnet;
+  std::set<std::uint64_t> unknown;
+  const auto& src = store.azure_sources();
+  for (const auto& [id, h] : store.hosts()) {
+    SeverityCounts* subnet = nullptr;
+    if (h.azure != HostAssetStore::kNoAzure) {
+      const auto& s = src[h.azure];
+      subnet = &by_subnet[{s.subscription_id, s.vnet, s.subnet}];
+    }
+    auto& provider = by_provider[static_cast<std::size_t>(h.cloud_provider)];
+    for (auto qid : h.qids) {
+      auto sev = severity(qid);
+      std::size_t idx = 0;
+      if (sev && *sev >= 1 && *sev <= 5) {
+        idx = static_cast<std::size_t>(*sev);
+      } else {
+        unknown.insert(qid);
+      }
+      provider[idx]++;
+      if (subnet) (*subnet)[idx]++;
+    }
+  }
+  FamilyBuilder azure(
+      "qualys_azure_host_vulnerabilities",
+      std::string("Open vulnerability detections on Azure hosts by "
+                  "subscription, VNet, subnet and QID severity") +
+          kPollNote,
+      prometheus::MetricType::Gauge);
+  for (const auto& [key, counts] : by_subnet) {
+    const auto& [sub, vnet, subnet] = key;
+    EmitSeverities(azure,
+                   {{"subscription_id", sub}, {"vnet", vnet}, {"subnet", subnet}},
+                   counts);
+  }
+  FamilyBuilder all("qualys_host_vulnerabilities",
+                    std::string("Open vulnerability detections on all hosts "
+                                "by cloud provider and QID severity") +
+                        kPollNote,
+                    prometheus::MetricType::Gauge);
+  for (auto p : kProviders) {
+    EmitSeverities(all, {{"cloud_provider", std::string(CloudProviderLabel(p))}},
+                   by_provider[static_cast<std::size_t>(p)]);
+  }
+  if (unknown_qids) unknown_qids->assign(unknown.begin(), unknown.end());
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(azure).Build());
+  out.push_back(std::move(all).Build());
+  return out;
+}
+
+}  // namespace qx

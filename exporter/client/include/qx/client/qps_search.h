@@ -1,0 +1,70 @@
+// QPS REST search: ServiceRequest building and id-GREATER pagination exactly
+// as CONTRACT.md describes (pages with count 0 and hasMoreRecords true are
+// followed; only hasMoreRecords false/absent ends the walk).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qx/client/parsers.h"
+#include "qx/client/qualys_client.h"
+#include "qx/records/records.h"
+
+namespace qx {
+
+inline constexpr char kHostAssetSearchPath[] =
+    "/qps/rest/2.0/search/am/hostasset";
+inline constexpr char kWasFindingSearchPath[] =
+    "/qps/rest/3.0/search/was/finding";
+
+struct Criterion {
+  std::string field;
+  std::string op;  // EQUALS, GREATER, LESSER, IN, CONTAINS, ...
+  std::string value;
+};
+
+struct QpsSearchRequest {
+  std::string path;
+  std::string endpoint_label;  // self-metrics label, e.g. "hostasset"
+  std::vector<Criterion> criteria;
+  std::uint32_t limit_results = 1000;
+  bool verbose = false;
+  std::optional<std::uint32_t> limit_histories;
+};
+
+// Builds the <ServiceRequest> body; after_id adds `id GREATER after_id`.
+std::string BuildServiceRequest(const QpsSearchRequest& request,
+                                std::optional<std::uint64_t> after_id);
+
+struct SearchProgress {
+  std::uint64_t pages = 0;
+  std::uint64_t records = 0;
+  std::optional<std::uint64_t> last_id;
+};
+
+// Parses one page from the body, emitting records; returns the envelope.
+using PageParser = std::function<QpsPageInfo(std::istream&)>;
+
+// Walks every page. Throws ApiError on a non-SUCCESS responseCode (with the
+// API's error details), on pagination that does not advance, or whatever the
+// client throws. on_page is called after each page (progress, budget).
+SearchProgress SearchAllPages(
+    QualysClient& client, const QpsSearchRequest& request,
+    const PageParser& parse_page,
+    const std::function<void(const SearchProgress&)>& on_page = {});
+
+// Convenience wrappers over SearchAllPages with the record parsers.
+SearchProgress SearchHostAssets(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(HostAsset&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page = {});
+SearchProgress SearchWasFindings(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(WasFinding&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page = {});
+
+}  // namespace qx

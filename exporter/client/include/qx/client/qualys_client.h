@@ -1,0 +1,92 @@
+// QualysClient: authenticated Qualys API calls with the API's retry and
+// rate-limit rules (CONTRACT.md): wait X-RateLimit-ToWait-Sec on 409, back
+// off with jitter on 429/5xx/timeouts, never retry 400/401/403/404/413.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "qx/client/http_transport.h"
+
+namespace qx {
+
+struct Credentials {
+  std::string username;
+  std::string password;
+};
+
+struct RetryPolicy {
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{1000};
+  std::chrono::milliseconds max_backoff{60000};
+  // Upper bound for a server-requested wait (X-RateLimit-ToWait-Sec); a
+  // longer wait fails the call instead of stalling the poll for hours.
+  std::chrono::seconds max_server_wait{900};
+};
+
+// Rate-limit and concurrency headers, as last seen (absent = not sent).
+struct RateLimitInfo {
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> window_sec;
+  std::optional<std::int64_t> remaining;
+  std::optional<std::int64_t> to_wait_sec;
+  std::optional<std::int64_t> concurrency_limit;
+  std::optional<std::int64_t> concurrency_running;
+};
+
+// Receives what the client observes, for self-metrics. Must be thread-safe.
+class ClientObserver {
+ public:
+  virtual ~ClientObserver() = default;
+  // code: HTTP status as text, or "error" for a transport failure.
+  virtual void OnRequest(std::string_view endpoint, std::string_view code) = 0;
+  virtual void OnRateLimit(const RateLimitInfo& info) = 0;
+};
+
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+
+class QualysClient {
+ public:
+  // observer may be null. sleeper defaults to std::this_thread::sleep_for.
+  QualysClient(std::unique_ptr<HttpTransport> transport,
+               Credentials credentials, RetryPolicy retry = {},
+               ClientObserver* observer = nullptr, Sleeper sleeper = {});
+
+  // Sends request (auth added) with retries. On a 2xx answer calls
+  // on_body(head, body); a TransportError thrown while reading the body is
+  // retried like any other, so on_body must be idempotent (stores upsert by
+  // id). Throws ApiError (non-retryable or exhausted) or TransportError.
+  // endpoint labels the self-metrics (e.g. "hostasset").
+  void Call(std::string_view endpoint, const HttpRequest& request,
+            const ResponseHandler& on_body);
+
+  const RateLimitInfo& last_rate_limit() const { return rate_limit_; }
+
+ private:
+  std::chrono::milliseconds Backoff(int attempt);
+
+  std::unique_ptr<HttpTransport> transport_;
+  std::string authorization_;  // "Basic ..."; never logged
+  RetryPolicy retry_;
+  ClientObserver* observer_;
+  Sleeper sleeper_;
+  std::mt19937_64 rng_;
+  RateLimitInfo rate_limit_;
+};
+
+// Reads the whole body, capped (error pages only; never used for data).
+std::string ReadCapped(std::istream& in, std::size_t cap);
+
+// A short, log-safe description of an error body: the SIMPLE_RETURN code and
+// text, the QPS responseErrorDetails, an HTML page's title, or a snippet.
+std::string DescribeErrorBody(std::string_view content_type,
+                              std::string_view body);
+
+}  // namespace qx

@@ -1,0 +1,134 @@
+#include "qx/client/qps_search.h"
+
+#include <glog/logging.h>
+
+#include "qx/client/errors.h"
+
+namespace qx {
+namespace {
+
+void AppendEscaped(std::string& out, std::string_view text) {
+  for (char ch : text) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+}
+
+void AppendCriterion(std::string& out, const Criterion& c) {
+  out += "<Criteria field=\"";
+  AppendEscaped(out, c.field);
+  out += "\" operator=\"";
+  AppendEscaped(out, c.op);
+  out += "\">";
+  AppendEscaped(out, c.value);
+  out += "</Criteria>";
+}
+
+}  // namespace
+
+std::string BuildServiceRequest(const QpsSearchRequest& request,
+                                std::optional<std::uint64_t> after_id) {
+  std::string out = "<ServiceRequest><preferences><limitResults>";
+  out += std::to_string(request.limit_results);
+  out += "</limitResults>";
+  if (request.verbose) out += "<verbose>true</verbose>";
+  if (request.limit_histories) {
+    out += "<limitHistories>" + std::to_string(*request.limit_histories) +
+           "</limitHistories>";
+  }
+  out += "</preferences>";
+  if (!request.criteria.empty() || after_id) {
+    out += "<filters>";
+    for (const auto& c : request.criteria) AppendCriterion(out, c);
+    if (after_id) {
+      AppendCriterion(out, {"id", "GREATER", std::to_string(*after_id)});
+    }
+    out += "</filters>";
+  }
+  out += "</ServiceRequest>";
+  return out;
+}
+
+SearchProgress SearchAllPages(
+    QualysClient& client, const QpsSearchRequest& request,
+    const PageParser& parse_page,
+    const std::function<void(const SearchProgress&)>& on_page) {
+  SearchProgress progress;
+  std::optional<std::uint64_t> after_id;
+  while (true) {
+    HttpRequest http;
+    http.method = "POST";
+    http.path = request.path;
+    http.content_type = "text/xml";
+    http.body = BuildServiceRequest(request, after_id);
+    QpsPageInfo page;
+    std::uint64_t page_records = 0;
+    client.Call(request.endpoint_label, http,
+                [&](const HttpResponseHead&, std::istream& body) {
+                  page = parse_page(body);
+                });
+    if (page.response_code != "SUCCESS") {
+      throw ApiError(request.endpoint_label + ": responseCode " +
+                     (page.response_code.empty() ? "missing"
+                                                 : page.response_code) +
+                     (page.error_message.empty()
+                          ? ""
+                          : ": " + page.error_message),
+                     200, page.response_code);
+    }
+    page_records = page.count.value_or(0);
+    progress.pages++;
+    progress.records += page_records;
+    if (on_page) on_page(progress);
+    if (!page.has_more_records) break;
+    if (!page.last_id) {
+      throw ApiError(request.endpoint_label +
+                     ": hasMoreRecords is true but lastId is missing; cannot "
+                     "continue pagination");
+    }
+    if (after_id && *page.last_id <= *after_id) {
+      throw ApiError(request.endpoint_label + ": pagination did not advance (" +
+                     "lastId " + std::to_string(*page.last_id) +
+                     " after id " + std::to_string(*after_id) + ")");
+    }
+    after_id = page.last_id;
+    progress.last_id = page.last_id;
+  }
+  return progress;
+}
+
+SearchProgress SearchHostAssets(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(HostAsset&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page) {
+  return SearchAllPages(
+      client, request,
+      [&](std::istream& in) { return ParseHostAssetPage(in, on_record); },
+      on_page);
+}
+
+SearchProgress SearchWasFindings(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(WasFinding&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page) {
+  return SearchAllPages(
+      client, request,
+      [&](std::istream& in) { return ParseWasFindingPage(in, on_record); },
+      on_page);
+}
+
+}  // namespace qx

@@ -1,0 +1,60 @@
+// SelfMetrics: the exporter's own health (qualys_up, qualys_exporter_*),
+// kept apart from the Qualys data in an ordinary prometheus-cpp Registry.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "qx/client/qualys_client.h"
+
+namespace qx {
+
+class SelfMetrics : public ClientObserver {
+ public:
+  SelfMetrics(std::string_view version, std::string_view revision);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  // Registers a source so its series exist (down) before its first poll.
+  void AddSource(const std::string& source);
+  void PollSucceeded(const std::string& source, double duration_seconds,
+                     double now_unix_seconds);
+  void PollFailed(const std::string& source, double duration_seconds);
+  void RecordsFetched(const std::string& source, std::uint64_t n);
+  void SetSyncRecords(const std::string& source, double records);
+  void SetInfoSeriesDropped(double n);
+
+  // ClientObserver
+  void OnRequest(std::string_view endpoint, std::string_view code) override;
+  void OnRateLimit(const RateLimitInfo& info) override;
+
+ private:
+  void UpdateUp();  // requires mu_
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& up_;
+  prometheus::Family<prometheus::Gauge>& source_up_;
+  prometheus::Family<prometheus::Gauge>& last_success_;
+  prometheus::Family<prometheus::Gauge>& duration_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Gauge>& rate_remaining_;
+  prometheus::Family<prometheus::Gauge>& rate_limit_;
+  prometheus::Family<prometheus::Gauge>& concurrency_running_;
+  prometheus::Family<prometheus::Counter>& records_;
+  prometheus::Family<prometheus::Gauge>& sync_records_;
+  prometheus::Family<prometheus::Gauge>& info_dropped_;
+  prometheus::Family<prometheus::Gauge>& build_info_;
+
+  std::mutex mu_;
+  std::map<std::string, bool> source_state_;
+};
+
+}  // namespace qx

@@ -1,0 +1,38 @@
+// Envelope for state files: a header naming the kind and version, the body
+// lines, and a trailer with the line count and a checksum, so a foreign,
+// truncated or hand-damaged file is rejected with a clear error instead of
+// being half-loaded.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qx {
+
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string EncodeStateFile(std::string_view kind,
+                            const std::vector<std::string>& lines);
+
+// Throws StateError naming the file and what is wrong.
+std::vector<std::string> DecodeStateFile(std::string_view kind,
+                                         std::string_view content,
+                                         const std::string& path_for_errors);
+
+// Loads path (nullopt if absent) or saves it atomically (mode 0600).
+std::optional<std::vector<std::string>> LoadStateFile(
+    const std::filesystem::path& path, std::string_view kind);
+void SaveStateFile(const std::filesystem::path& path, std::string_view kind,
+                   const std::vector<std::string>& lines);
+
+// Splits a tab-separated line.
+std::vector<std::string_view> SplitTabs(std::string_view line);
+
+}  // namespace qx
