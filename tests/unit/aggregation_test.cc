@@ -1,0 +1,236 @@
+// Aggregation is a pure function: records in, families out.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "qx/aggregate/host_aggregation.h"
+#include "qx/aggregate/was_aggregation.h"
+
+namespace qx {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+// family name -> (rendered label set -> value)
+std::map<std::string, double> Values(
+    const std::vector<prometheus::MetricFamily>& families,
+    const std::string& name) {
+  std::map<std::string, double> out;
+  for (const auto& f : families) {
+    if (f.name != name) continue;
+    for (const auto& m : f.metric) {
+      std::string key;
+      for (const auto& l : m.label) {
+        if (!key.empty()) key += ",";
+        key += l.name + "=" + l.value;
+      }
+      out[key] = f.type == prometheus::MetricType::Counter ? m.counter.value
+                                                            : m.gauge.value;
+    }
+  }
+  return out;
+}
+
+HostAsset Azure(std::uint64_t id, std::string sub, std::string vnet,
+                std::string subnet, std::vector<std::uint64_t> qids) {
+  HostAsset a;
+  a.id = id;
+  a.cloud_provider = CloudProvider::kAzure;
+  a.azure = AzureSource{std::move(sub), "rg", std::move(vnet),
+                        std::move(subnet), "westus2", "RUNNING"};
+  for (auto q : qids) a.vulns.push_back({q, id * 100 + q});
+  return a;
+}
+
+TEST(HostAggregation, CountsAssetsByProviderAndAzureNetwork) {
+  HostAssetStore store;
+  store.Upsert(Azure(1, "sub-a", "vnet-1", "default", {}));
+  store.Upsert(Azure(2, "sub-a", "vnet-1", "default", {}));
+  store.Upsert(Azure(3, "sub-a", "vnet-2", "default", {}));
+  HostAsset ec2;
+  ec2.id = 4;
+  ec2.cloud_provider = CloudProvider::kAws;
+  store.Upsert(std::move(ec2));
+  HostAsset plain;
+  plain.id = 5;
+  store.Upsert(std::move(plain));
+  // Re-reading a page after a retry must not double count.
+  store.Upsert(Azure(1, "sub-a", "vnet-1", "default", {}));
+
+  auto families = AggregateHostAssets(store);
+  EXPECT_THAT(Values(families, "qualys_host_assets"),
+              ElementsAre(Pair("cloud_provider=aws", 1),
+                          Pair("cloud_provider=azure", 3),
+                          Pair("cloud_provider=gcp", 0),
+                          Pair("cloud_provider=none", 1)));
+  auto azure = Values(families, "qualys_azure_host_assets");
+  ASSERT_EQ(azure.size(), 2u);
+  EXPECT_EQ(azure["subscription_id=sub-a,resource_group=rg,vnet=vnet-1,"
+                  "subnet=default,location=westus2,state=RUNNING"],
+            2);
+  EXPECT_EQ(azure["subscription_id=sub-a,resource_group=rg,vnet=vnet-2,"
+                  "subnet=default,location=westus2,state=RUNNING"],
+            1);
+}
+
+TEST(HostAggregation, VulnerabilitiesBySubnetAndSeverityWithUnknownQids) {
+  HostAssetStore store;
+  // Same subnet name in two VNets must stay apart.
+  store.Upsert(Azure(1, "sub-a", "vnet-1", "default", {100, 200, 200}));
+  store.Upsert(Azure(2, "sub-a", "vnet-2", "default", {100, 999}));
+  std::map<std::uint64_t, int> kb = {{100, 5}, {200, 3}};
+  std::vector<std::uint64_t> unknown;
+  auto families = AggregateHostVulnerabilities(
+      store,
+      [&](std::uint64_t q) -> std::optional<int> {
+        auto it = kb.find(q);
+        if (it == kb.end()) return std::nullopt;
+        return it->second;
+      },
+      &unknown);
+  auto v = Values(families, "qualys_azure_host_vulnerabilities");
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=5"], 1);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=3"], 2);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=1"], 0);
+  EXPECT_EQ(v.count("subscription_id=sub-a,vnet=vnet-1,subnet=default,"
+                    "severity=unknown"),
+            0u);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,severity=5"], 1);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,"
+              "severity=unknown"],
+            1);
+  EXPECT_EQ(v.size(), 11u);  // 2 subnets x 5 severities + 1 unknown
+  auto all = Values(families, "qualys_host_vulnerabilities");
+  EXPECT_EQ(all["cloud_provider=azure,severity=5"], 2);
+  EXPECT_EQ(all["cloud_provider=azure,severity=3"], 2);
+  EXPECT_EQ(all["cloud_provider=azure,severity=unknown"], 1);
+  EXPECT_EQ(all["cloud_provider=aws,severity=5"], 0);
+  EXPECT_THAT(unknown, ElementsAre(999));
+}
+
+WasFinding Finding(std::uint64_t id, std::uint64_t webapp, int severity,
+                   std::string status, std::vector<std::uint64_t> scans,
+                   FindingCategory cat = FindingCategory::kVulnerability) {
+  WasFinding f;
+  f.id = id;
+  f.unique_id = "u-" + std::to_string(id);
+  f.qid = 150000 + id;
+  f.webapp_id = webapp;
+  f.webapp_name = "app " + std::to_string(webapp);
+  f.webapp_url = "https://app" + std::to_string(webapp) + ".example/";
+  f.severity = severity;
+  f.status = std::move(status);
+  f.category = cat;
+  int day = 1;
+  for (auto s : scans) {
+    f.history.push_back(
+        {s, "was/" + std::to_string(s), "2024-01-0" + std::to_string(day++) +
+                                            "T10:00:00Z"});
+  }
+  return f;
+}
+
+TEST(WasAggregation, RecurrenceRules) {
+  WasFindingStore store;
+  store.Upsert(Finding(1, 10, 5, "ACTIVE", {1, 2}));     // 2 scans: recurring
+  store.Upsert(Finding(2, 10, 4, "NEW", {1, 1}));        // same scan twice: no
+  store.Upsert(Finding(3, 10, 3, "REOPENED", {1}));      // reopened: recurring
+  store.Upsert(Finding(4, 10, 5, "FIXED", {1, 2, 3}));   // fixed: no
+  store.Upsert(Finding(5, 20, 2, "", {1, 2, 3},
+                       FindingCategory::kInformationGathered));  // IG: no
+  store.Upsert(Finding(6, 20, 1, "ACTIVE", {4, 5},
+                       FindingCategory::kSensitiveContent));  // SC: recurring
+  auto rec = FindRecurring(store, 2);
+  ASSERT_EQ(rec.size(), 3u);
+  EXPECT_EQ(rec[0].finding_id, 1u);
+  EXPECT_EQ(rec[1].finding_id, 3u);
+  EXPECT_EQ(rec[2].finding_id, 6u);
+  EXPECT_EQ(FindRecurring(store, 3).size(), 1u);  // only REOPENED remains
+}
+
+TEST(WasAggregation, FamiliesCountByIdWithAllSeverities) {
+  WasFindingStore store;
+  store.Upsert(Finding(1, 10, 5, "ACTIVE", {1, 2}));
+  store.Upsert(Finding(2, 10, 5, "ACTIVE", {3}));
+  store.Upsert(Finding(3, 10, 3, "REOPENED", {1}));
+  store.Upsert(Finding(4, 20, 2, "", {7}, FindingCategory::kInformationGathered));
+  WasFinding kw = Finding(5, 20, 1, "", {8}, FindingCategory::kInformationGathered);
+  kw.qid = 150141;
+  kw.keyword_matches = {{"regression", {"http://a/1", "http://a/2"}},
+                        {".*html$", {}}};
+  store.Upsert(std::move(kw));
+  std::array<std::uint64_t, 6> totals{0, 0, 0, 1, 0, 2};
+  auto agg = AggregateWasFindings(store, {2, 1000}, totals);
+  auto findings = Values(agg.families, "qualys_was_findings");
+  EXPECT_EQ(findings["webapp_id=10,severity=5,status=ACTIVE,category=VULNERABILITY"], 2);
+  EXPECT_EQ(findings["webapp_id=10,severity=4,status=ACTIVE,category=VULNERABILITY"], 0);
+  EXPECT_EQ(findings["webapp_id=10,severity=3,status=REOPENED,category=VULNERABILITY"], 1);
+  EXPECT_EQ(findings["webapp_id=20,severity=2,status=,category=INFORMATION_GATHERED"], 1);
+  EXPECT_EQ(findings.size(), 15u);  // 3 label sets x 5 severities
+
+  auto rec = Values(agg.families, "qualys_was_recurring_findings");
+  EXPECT_EQ(rec["webapp_id=10,severity=5"], 1);
+  EXPECT_EQ(rec["webapp_id=10,severity=3"], 1);
+  EXPECT_EQ(rec["webapp_id=20,severity=5"], 0);
+
+  auto info = Values(agg.families, "qualys_was_recurring_finding_info");
+  EXPECT_THAT(info, ElementsAre(
+                        Pair("finding_id=1,qid=150001,webapp_id=10,severity=5,"
+                             "unique_id=u-1", 1),
+                        Pair("finding_id=3,qid=150003,webapp_id=10,severity=3,"
+                             "unique_id=u-3", 1)));
+  auto became = Values(agg.families, "qualys_was_findings_became_recurring_total");
+  EXPECT_EQ(became["severity=3"], 1);
+  EXPECT_EQ(became["severity=5"], 2);
+  EXPECT_EQ(became.size(), 5u);
+
+  auto links = Values(agg.families, "qualys_was_keyword_links");
+  EXPECT_EQ(links["webapp_id=20,regex=regression"], 2);
+  EXPECT_EQ(links["webapp_id=20,regex=.*html$"], 0);
+
+  auto last = Values(agg.families, "qualys_was_webapp_last_scan_timestamp_seconds");
+  EXPECT_EQ(last["webapp_id=10"], 1704103200);  // 2024-01-02T10:00:00Z
+}
+
+TEST(WasAggregation, HistogramCountsDistinctScansOfOpenFindings) {
+  WasFindingStore store;
+  store.Upsert(Finding(1, 10, 4, "ACTIVE", {1, 2, 2, 3}));  // 3 distinct
+  store.Upsert(Finding(2, 10, 4, "NEW", {1}));
+  store.Upsert(Finding(3, 10, 4, "FIXED", {1, 2}));  // closed: not observed
+  WasFinding no_history = Finding(4, 10, 4, "ACTIVE", {});
+  no_history.times_detected = 7;  // falls back to timesDetected
+  store.Upsert(std::move(no_history));
+  auto agg = AggregateWasFindings(store, {}, {});
+  const prometheus::ClientMetric* sev4 = nullptr;
+  for (const auto& f : agg.families) {
+    if (f.name != "qualys_was_finding_scans_detected") continue;
+    for (const auto& m : f.metric) {
+      if (m.label[0].value == "4") sev4 = &m;
+    }
+  }
+  ASSERT_NE(sev4, nullptr);
+  EXPECT_EQ(sev4->histogram.sample_count, 3u);
+  EXPECT_EQ(sev4->histogram.sample_sum, 11);
+  // le=1,2,3,5,10,20,+Inf
+  std::vector<std::uint64_t> cumulative;
+  for (const auto& b : sev4->histogram.bucket) cumulative.push_back(b.cumulative_count);
+  EXPECT_THAT(cumulative, ElementsAre(1, 1, 2, 2, 3, 3, 3));
+}
+
+TEST(WasAggregation, InfoSeriesCapKeepsHighestSeverity) {
+  WasFindingStore store;
+  store.Upsert(Finding(1, 10, 3, "REOPENED", {1}));
+  store.Upsert(Finding(2, 10, 5, "REOPENED", {1}));
+  store.Upsert(Finding(3, 10, 4, "REOPENED", {1}));
+  auto agg = AggregateWasFindings(store, {2, 2}, {});
+  EXPECT_EQ(agg.info_series_dropped, 1u);
+  auto info = Values(agg.families, "qualys_was_recurring_finding_info");
+  ASSERT_EQ(info.size(), 2u);
+  EXPECT_EQ(info.begin()->first.substr(0, 12), "finding_id=2");
+}
+
+}  // namespace
+}  // namespace qx

@@ -1,0 +1,299 @@
+// QualysClient and QPS pagination against a scripted fake transport.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <sstream>
+
+#include "qx/client/errors.h"
+#include "qx/client/knowledge_base_client.h"
+#include "qx/client/qps_search.h"
+#include "qx/client/qualys_client.h"
+
+namespace qx {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Scripted {
+  int status = 200;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type = "application/xml";
+  bool transport_error = false;
+  std::optional<std::uint64_t> content_length;  // lie to simulate truncation
+};
+
+class FakeTransport : public HttpTransport {
+ public:
+  std::deque<Scripted> script;
+  std::vector<HttpRequest> requests;
+
+  void Send(const HttpRequest& request,
+            const ResponseHandler& on_response) override {
+    requests.push_back(request);
+    if (script.empty()) throw std::logic_error("unexpected request");
+    Scripted s = script.front();
+    script.pop_front();
+    if (s.transport_error) throw TransportError("connection reset by peer");
+    HttpResponseHead head;
+    head.status = s.status;
+    head.content_type = s.content_type;
+    head.headers = s.headers;
+    head.content_length = s.content_length ? s.content_length : s.body.size();
+    std::istringstream body(s.body);
+    on_response(head, body);
+  }
+};
+
+class RecordingObserver : public ClientObserver {
+ public:
+  std::vector<std::string> codes;
+  std::optional<std::int64_t> remaining;
+  void OnRequest(std::string_view endpoint, std::string_view code) override {
+    codes.push_back(std::string(endpoint) + ":" + std::string(code));
+  }
+  void OnRateLimit(const RateLimitInfo& info) override {
+    remaining = info.remaining;
+  }
+};
+
+struct Harness {
+  FakeTransport* transport;
+  RecordingObserver observer;
+  std::vector<std::chrono::milliseconds> sleeps;
+  std::unique_ptr<QualysClient> client;
+
+  Harness() {
+    auto t = std::make_unique<FakeTransport>();
+    transport = t.get();
+    RetryPolicy retry;
+    retry.max_attempts = 4;
+    client = std::make_unique<QualysClient>(
+        std::move(t), Credentials{"user", "s3cret-pw"}, retry, &observer,
+        [this](std::chrono::milliseconds d) { sleeps.push_back(d); });
+  }
+};
+
+std::string HostPage(std::string body_records, bool more,
+                     std::optional<std::uint64_t> last_id, int count) {
+  std::string s =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ServiceResponse>"
+      "<responseCode>SUCCESS</responseCode><count>" +
+      std::to_string(count) + "</count>";
+  s += std::string("<hasMoreRecords>") + (more ? "true" : "false") +
+       "</hasMoreRecords>";
+  if (last_id) s += "<lastId>" + std::to_string(*last_id) + "</lastId>";
+  if (!body_records.empty()) s += "<data>" + body_records + "</data>";
+  return s + "</ServiceResponse>";
+}
+
+std::string Host(std::uint64_t id) {
+  return "<HostAsset><id>" + std::to_string(id) + "</id><name>h" +
+         std::to_string(id) + "</name></HostAsset>";
+}
+
+const char kRateLimited[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><SIMPLE_RETURN><RESPONSE>"
+    "<DATETIME>2024-01-01T00:00:00Z</DATETIME><CODE>1965</CODE><TEXT>This "
+    "API cannot be run again for another 2 seconds.</TEXT></RESPONSE>"
+    "</SIMPLE_RETURN>";
+
+TEST(QualysClient, SendsBasicAuthAndRecordsRateLimitHeaders) {
+  Harness h;
+  h.transport->script.push_back(
+      {200, "ok", {{"X-RateLimit-Remaining", "41"}, {"X-RateLimit-Limit", "300"}}});
+  HttpRequest req;
+  req.path = "/x";
+  h.client->Call("kb", req, [](const HttpResponseHead&, std::istream&) {});
+  ASSERT_EQ(h.transport->requests.size(), 1u);
+  auto& hdrs = h.transport->requests[0].headers;
+  ASSERT_FALSE(hdrs.empty());
+  EXPECT_EQ(hdrs.back().first, "Authorization");
+  EXPECT_EQ(hdrs.back().second, "Basic dXNlcjpzM2NyZXQtcHc=");
+  EXPECT_EQ(h.observer.remaining, 41);
+  EXPECT_EQ(h.client->last_rate_limit().limit, 300);
+}
+
+TEST(QualysClient, WaitsWhatThe409Says) {
+  Harness h;
+  h.transport->script.push_back({409, kRateLimited, {{"X-RateLimit-ToWait-Sec", "2"}}});
+  h.transport->script.push_back({200, "ok"});
+  HttpRequest req;
+  int bodies = 0;
+  h.client->Call("kb", req, [&](const HttpResponseHead&, std::istream&) { ++bodies; });
+  EXPECT_EQ(bodies, 1);
+  ASSERT_EQ(h.sleeps.size(), 1u);
+  EXPECT_GE(h.sleeps[0].count(), 2000);
+  EXPECT_LE(h.sleeps[0].count(), 3000);
+  EXPECT_EQ(h.observer.codes, (std::vector<std::string>{"kb:409", "kb:200"}));
+}
+
+TEST(QualysClient, RetriesTransientFailuresWithGrowingBackoff) {
+  Harness h;
+  h.transport->script.push_back({503, "<html><title>Service Unavailable</title></html>", {}, "text/html"});
+  h.transport->script.push_back({0, "", {}, "", true});
+  h.transport->script.push_back({429, "slow down"});
+  h.transport->script.push_back({200, "ok"});
+  HttpRequest req;
+  h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+  ASSERT_EQ(h.sleeps.size(), 3u);
+  EXPECT_LT(h.sleeps[0], h.sleeps[2]);  // 0.5-1 s, then 2-4 s
+}
+
+TEST(QualysClient, GivesUpAfterMaxAttempts) {
+  Harness h;
+  for (int i = 0; i < 4; ++i) h.transport->script.push_back({502, "bad gateway", {}, "text/plain"});
+  HttpRequest req;
+  try {
+    h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+    FAIL();
+  } catch (const ApiError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("HTTP 502"));
+    EXPECT_THAT(e.what(), HasSubstr("gave up after 4 attempts"));
+  }
+  EXPECT_EQ(h.sleeps.size(), 3u);
+}
+
+TEST(QualysClient, NeverRetriesAuthOrClientErrorsAndNeverLeaksPassword) {
+  for (int status : {400, 401, 403, 404, 413}) {
+    Harness h;
+    h.transport->script.push_back(
+        {status,
+         "<ServiceResponse><responseCode>INVALID_CREDENTIALS</responseCode>"
+         "<responseErrorDetails><errorMessage>Bad Login/Password"
+         "</errorMessage></responseErrorDetails></ServiceResponse>"});
+    HttpRequest req;
+    try {
+      h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+      FAIL() << status;
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.http_status(), status);
+      EXPECT_THAT(e.what(), HasSubstr("HTTP " + std::to_string(status)));
+      EXPECT_THAT(e.what(), Not(HasSubstr("s3cret-pw")));
+      EXPECT_THAT(e.what(), Not(HasSubstr("dXNlcjpzM2NyZXQtcHc")));
+      if (status == 401) {
+        EXPECT_THAT(e.what(), HasSubstr("Bad Login/Password"));
+      }
+    }
+    EXPECT_TRUE(h.sleeps.empty()) << status;
+  }
+}
+
+TEST(QualysClient, DescribesHtmlErrorPages) {
+  EXPECT_EQ(DescribeErrorBody("text/html",
+                              "<html><head><title>414 Request-URI Too Large"
+                              "</title></head></html>"),
+            "HTML error page: 414 Request-URI Too Large");
+}
+
+TEST(QpsSearch, BuildsServiceRequestWithEscapedCriteria) {
+  QpsSearchRequest r;
+  r.limit_results = 250;
+  r.verbose = true;
+  r.criteria.push_back({"name", "CONTAINS", "a<b&\"c\""});
+  EXPECT_EQ(BuildServiceRequest(r, 77),
+            "<ServiceRequest><preferences><limitResults>250</limitResults>"
+            "<verbose>true</verbose></preferences><filters>"
+            "<Criteria field=\"name\" operator=\"CONTAINS\">a&lt;b&amp;&quot;c&quot;"
+            "</Criteria><Criteria field=\"id\" operator=\"GREATER\">77</Criteria>"
+            "</filters></ServiceRequest>");
+}
+
+TEST(QpsSearch, FollowsEmptyPagesUntilHasMoreRecordsIsFalse) {
+  Harness h;
+  h.transport->script.push_back({200, HostPage(Host(1) + Host(5), true, 5, 2)});
+  // API 3.2: a page with count 0 and no data, still more to come.
+  h.transport->script.push_back({200, HostPage("", true, 4294967301ULL, 0)});
+  h.transport->script.push_back({200, HostPage(Host(4294967302ULL), false, std::nullopt, 1)});
+  std::vector<std::uint64_t> ids;
+  QpsSearchRequest req;
+  req.path = kHostAssetSearchPath;
+  req.endpoint_label = "hostasset";
+  auto progress = SearchHostAssets(*h.client, req,
+                                   [&](HostAsset&& a) { ids.push_back(a.id); });
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 5, 4294967302ULL}));
+  EXPECT_EQ(progress.pages, 3u);
+  ASSERT_EQ(h.transport->requests.size(), 3u);
+  EXPECT_THAT(h.transport->requests[0].body, Not(HasSubstr("GREATER")));
+  EXPECT_THAT(h.transport->requests[1].body,
+              HasSubstr("<Criteria field=\"id\" operator=\"GREATER\">5</Criteria>"));
+  EXPECT_THAT(h.transport->requests[2].body,
+              HasSubstr("operator=\"GREATER\">4294967301</Criteria>"));
+}
+
+TEST(QpsSearch, ResponseCodeErrorsCarryTheApiDetails) {
+  Harness h;
+  h.transport->script.push_back(
+      {200,
+       "<ServiceResponse><responseCode>INVALID_REQUEST</responseCode>"
+       "<responseErrorDetails><errorMessage>Unknown field foo</errorMessage>"
+       "<errorResolution>Check the criteria</errorResolution>"
+       "</responseErrorDetails></ServiceResponse>"});
+  QpsSearchRequest req;
+  req.endpoint_label = "hostasset";
+  try {
+    SearchHostAssets(*h.client, req, [](HostAsset&&) {});
+    FAIL();
+  } catch (const ApiError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("INVALID_REQUEST"));
+    EXPECT_THAT(e.what(), HasSubstr("Unknown field foo"));
+  }
+}
+
+TEST(QpsSearch, RejectsPaginationThatDoesNotAdvance) {
+  Harness h;
+  h.transport->script.push_back({200, HostPage(Host(9), true, 9, 1)});
+  h.transport->script.push_back({200, HostPage("", true, 9, 0)});
+  QpsSearchRequest req;
+  req.endpoint_label = "hostasset";
+  EXPECT_THROW(SearchHostAssets(*h.client, req, [](HostAsset&&) {}), ApiError);
+  Harness h2;
+  h2.transport->script.push_back({200, HostPage(Host(9), true, std::nullopt, 1)});
+  EXPECT_THROW(SearchHostAssets(*h2.client, req, [](HostAsset&&) {}), ApiError);
+}
+
+TEST(QpsSearch, RetriesABodyCutShort) {
+  Harness h;
+  std::string page = HostPage(Host(1), false, std::nullopt, 1);
+  Scripted cut{200, page.substr(0, page.size() / 2)};
+  cut.content_length = page.size();
+  h.transport->script.push_back(cut);
+  h.transport->script.push_back({200, page});
+  std::vector<std::uint64_t> ids;
+  QpsSearchRequest req;
+  req.endpoint_label = "hostasset";
+  SearchHostAssets(*h.client, req, [&](HostAsset&& a) { ids.push_back(a.id); });
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(h.sleeps.size(), 1u);
+}
+
+TEST(KnowledgeBase, PostsBatchedFormWithRequestedWithHeader) {
+  Harness h;
+  const std::string kb =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n"
+      "<KNOWLEDGE_BASE_VULN_LIST_OUTPUT><RESPONSE><DATETIME>2024-01-01T00:00:00Z"
+      "</DATETIME><VULN_LIST><VULN><QID>1</QID><SEVERITY_LEVEL>4</SEVERITY_LEVEL>"
+      "</VULN></VULN_LIST></RESPONSE></KNOWLEDGE_BASE_VULN_LIST_OUTPUT>";
+  h.transport->script.push_back({200, kb});
+  h.transport->script.push_back({200, kb});
+  std::vector<std::uint64_t> qids = {1, 2, 3};
+  int entries = 0;
+  auto calls = FetchKnowledgeBase(*h.client, qids, 2,
+                                  [&](KnowledgeBaseEntry&&) { ++entries; });
+  EXPECT_EQ(calls, 2u);
+  EXPECT_EQ(entries, 2);
+  const auto& r = h.transport->requests[0];
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.path, kKnowledgeBasePath);
+  EXPECT_EQ(r.content_type, "application/x-www-form-urlencoded");
+  EXPECT_EQ(r.body, "action=list&details=Basic&ids=1%2C2");
+  EXPECT_EQ(h.transport->requests[1].body, "action=list&details=Basic&ids=3");
+  bool has_header = false;
+  for (const auto& [k, v] : r.headers) has_header |= (k == "X-Requested-With");
+  EXPECT_TRUE(has_header);
+}
+
+}  // namespace
+}  // namespace qx

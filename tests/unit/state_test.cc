@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "qx/store/atomic_file.h"
+#include "qx/store/knowledge_base_cache.h"
+#include "qx/store/recurrence_state.h"
+#include "qx/store/state_file.h"
+
+namespace qx {
+namespace {
+
+class StateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("qx-state-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    EnsureStateDir(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(StateTest, RecurrenceBaselineCountsNothingThenCountsTransitions) {
+  RecurrenceState s;
+  EXPECT_FALSE(s.has_baseline());
+  EXPECT_TRUE(s.Update({{1, 5}, {2, 3}}).empty());  // baseline
+  auto turned = s.Update({{1, 5}, {2, 3}, {3, 4}});
+  ASSERT_EQ(turned.size(), 1u);
+  EXPECT_EQ(turned[0].finding_id, 3u);
+  EXPECT_EQ(s.became_recurring_total()[4], 1u);
+  // Leaves and comes back: a new transition.
+  s.Update({{1, 5}});
+  s.Update({{1, 5}, {3, 4}});
+  EXPECT_EQ(s.became_recurring_total()[4], 2u);
+}
+
+TEST_F(StateTest, RecurrenceSurvivesRestart) {
+  auto path = dir_ / "rec.state";
+  {
+    RecurrenceState s;
+    s.Update({{1, 5}});
+    s.Update({{1, 5}, {2, 2}});
+    s.Save(path);
+  }
+  RecurrenceState loaded;
+  loaded.Load(path);
+  EXPECT_TRUE(loaded.has_baseline());
+  EXPECT_EQ(loaded.became_recurring_total()[2], 1u);
+  EXPECT_TRUE(loaded.Update({{1, 5}, {2, 2}}).empty());  // already known
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(StateTest, CorruptOrForeignFilesGiveClearErrors) {
+  auto path = dir_ / "rec.state";
+  RecurrenceState s;
+  s.Update({{1, 5}});
+  s.Save(path);
+  std::string good = *ReadFileIfExists(path);
+
+  // Truncated (as a torn non-atomic write would leave it).
+  WriteFileAtomically(path, good.substr(0, good.size() / 2));
+  RecurrenceState r;
+  EXPECT_THROW(r.Load(path), StateError);
+  // Flipped byte: checksum mismatch.
+  std::string flipped = good;
+  flipped[flipped.find("recurring") + 10] = '7';
+  WriteFileAtomically(path, flipped);
+  try {
+    r.Load(path);
+    FAIL() << "expected StateError";
+  } catch (const StateError& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos);
+  }
+  // Another kind of state file.
+  KnowledgeBaseCache kb;
+  kb.Put(1, 2, 3);
+  kb.Save(path);
+  try {
+    r.Load(path);
+    FAIL() << "expected StateError";
+  } catch (const StateError& e) {
+    EXPECT_NE(std::string(e.what()).find("was-recurrence"), std::string::npos);
+  }
+  // Garbage.
+  WriteFileAtomically(path, "\x7f" "ELF garbage\n");
+  EXPECT_THROW(r.Load(path), StateError);
+}
+
+TEST_F(StateTest, KnowledgeBaseCacheMissingAndRefresh) {
+  auto path = dir_ / "kb.state";
+  KnowledgeBaseCache kb;
+  kb.Put(100, 5, 1000);
+  kb.Put(200, 3, 5000);
+  kb.Save(path);
+  KnowledgeBaseCache loaded;
+  loaded.Load(path);
+  EXPECT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded.Severity(100), 5);
+  EXPECT_EQ(loaded.Severity(300), std::nullopt);
+  // 100 is stale at now=6000 with max age 4000; 300 is unknown.
+  EXPECT_EQ(loaded.Missing({300, 100, 200, 300}, 6000, 4000),
+            (std::vector<std::uint64_t>{100, 300}));
+}
+
+TEST_F(StateTest, AtomicWriteReplacesWholeFile) {
+  auto path = dir_ / "f";
+  WriteFileAtomically(path, "first version, longer");
+  WriteFileAtomically(path, "second");
+  EXPECT_EQ(*ReadFileIfExists(path), "second");
+  EXPECT_EQ(ReadFileIfExists(dir_ / "absent"), std::nullopt);
+  // No temp files left behind.
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1);
+}
+
+}  // namespace
+}  // namespace qx
