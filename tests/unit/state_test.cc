@@ -105,8 +105,15 @@ TEST_F(StateTest, KnowledgeBaseCacheMissingAndRefresh) {
   EXPECT_EQ(loaded.Severity(100), 5);
   EXPECT_EQ(loaded.Severity(300), std::nullopt);
   // 100 is stale at now=6000 with max age 4000; 300 is unknown.
-  EXPECT_EQ(loaded.Missing({300, 100, 200, 300}, 6000, 4000),
+  EXPECT_EQ(loaded.Missing({300, 100, 200, 300}, 6000, 4000, 4000),
             (std::vector<std::uint64_t>{100, 300}));
+  // A QID the KB did not return is not asked again until the absent age.
+  loaded.PutAbsent(300, 6000);
+  EXPECT_EQ(loaded.Severity(300), std::nullopt);
+  EXPECT_EQ(loaded.Missing({300}, 6500, 100000, 1000),
+            (std::vector<std::uint64_t>{}));
+  EXPECT_EQ(loaded.Missing({300}, 7001, 100000, 1000),
+            (std::vector<std::uint64_t>{300}));
 }
 
 TEST_F(StateTest, AtomicWriteReplacesWholeFile) {

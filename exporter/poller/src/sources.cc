@@ -85,8 +85,9 @@ class HostAssetSource final : public Source {
     double kb_start = clock_();
     try {
       auto now = static_cast<std::int64_t>(clock_());
-      auto missing = kb_.Missing(store.DistinctQids(), now,
-                                 options_.kb_refresh_seconds);
+      auto missing = kb_.Missing(
+          store.DistinctQids(), now, options_.kb_refresh_seconds,
+          std::min<std::int64_t>(options_.kb_refresh_seconds, 24 * 3600));
       if (!missing.empty()) {
         std::uint64_t entries = 0;
         std::set<std::uint64_t> asked(missing.begin(), missing.end());
@@ -98,6 +99,7 @@ class HostAssetSource final : public Source {
                            });
         sink.RecordsFetched(kKnowledgeBaseSource, entries);
         for (auto qid : asked) {
+          kb_.PutAbsent(qid, now);
           if (logged_unknown_.insert(qid).second) {
             LOG(WARNING) << "QID " << qid
                          << " is not in the KnowledgeBase; its detections "

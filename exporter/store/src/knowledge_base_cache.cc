@@ -21,7 +21,7 @@ bool ParseNumber(std::string_view s, T& out) {
 
 std::optional<int> KnowledgeBaseCache::Severity(std::uint64_t qid) const {
   auto it = entries_.find(qid);
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end() || it->second.severity == 0) return std::nullopt;
   return it->second.severity;
 }
 
@@ -32,13 +32,17 @@ void KnowledgeBaseCache::Put(std::uint64_t qid, int severity,
 
 std::vector<std::uint64_t> KnowledgeBaseCache::Missing(
     const std::vector<std::uint64_t>& qids, std::int64_t now,
-    std::int64_t max_age_seconds) const {
+    std::int64_t max_age_seconds, std::int64_t absent_max_age_seconds) const {
   std::vector<std::uint64_t> out;
   for (auto q : qids) {
     auto it = entries_.find(q);
-    if (it == entries_.end() || now - it->second.fetched_at > max_age_seconds) {
+    if (it == entries_.end()) {
       out.push_back(q);
+      continue;
     }
+    auto max_age = it->second.severity == 0 ? absent_max_age_seconds
+                                            : max_age_seconds;
+    if (now - it->second.fetched_at > max_age) out.push_back(q);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -19,14 +19,19 @@ class KnowledgeBaseCache {
     std::int64_t fetched_at = 0;
   };
 
+  // nullopt for QIDs never fetched and for QIDs the KB did not return.
   std::optional<int> Severity(std::uint64_t qid) const;
   void Put(std::uint64_t qid, int severity, std::int64_t now);
+  // Remembers that the KB did not return qid, so it is not asked again on
+  // every poll, only after the (shorter) negative refresh age.
+  void PutAbsent(std::uint64_t qid, std::int64_t now) { Put(qid, 0, now); }
 
-  // Of qids, those not cached or fetched before now - max_age_seconds.
-  // Sorted, unique.
+  // Of qids, those not cached, fetched before now - max_age_seconds, or
+  // known absent since before now - absent_max_age_seconds. Sorted, unique.
   std::vector<std::uint64_t> Missing(const std::vector<std::uint64_t>& qids,
                                      std::int64_t now,
-                                     std::int64_t max_age_seconds) const;
+                                     std::int64_t max_age_seconds,
+                                     std::int64_t absent_max_age_seconds) const;
 
   std::size_t size() const { return entries_.size(); }
 

@@ -1,0 +1,157 @@
+"""The real exporter binary against the real simulator: --once output is
+valid exposition (promtool), and its numbers equal the simulator's own
+ground truth. Also: wrong credentials, recurrence across restarts, KB cache
+reuse across restarts."""
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from qxtest import (parse_exposition, promtool_check_metrics, run_once, series,  # noqa: E402
+                    sim_advance, sim_expected, sim_stats, simulator)
+
+SIM_ARGS = ("--seed=7", "--host_assets=420", "--webapps=5", "--findings_per_webapp=30",
+            "--empty_page_every=3")
+PAGE = ("--hostasset.page-size=50", "--was.page-size=40")
+
+
+def nonzero(metrics, name, keys):
+    out = {}
+    for labels, v in metrics.get(name, {}).items():
+        if v == 0:
+            continue
+        d = dict(labels)
+        out[tuple(d.get(k, "") for k in keys)] = v
+    return out
+
+
+def expected_rows(rows, keys):
+    return {tuple(str(r[k]) for k in keys): float(r["value"]) for r in rows if r["value"]}
+
+
+class ExporterVsSimulator(unittest.TestCase):
+    def test_once_matches_simulator_ground_truth(self):
+        with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
+            r = run_once(base, state, extra=PAGE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rc, out = promtool_check_metrics(r.stdout)
+            self.assertEqual(rc, 0, f"promtool check metrics failed:\n{out}")
+            m = parse_exposition(r.stdout)
+            exp = sim_expected(base)
+
+            got = {d["cloud_provider"]: v for d, v in series(m, "qualys_host_assets")}
+            self.assertEqual(got, {k: float(v) for k, v in exp["host_assets"].items()})
+            self.assertEqual(sum(got.values()), 420)
+
+            keys = ("subscription_id", "resource_group", "vnet", "subnet", "location", "state")
+            self.assertEqual(nonzero(m, "qualys_azure_host_assets", keys),
+                             expected_rows(exp["azure_host_assets"], keys))
+            keys = ("subscription_id", "vnet", "subnet", "severity")
+            self.assertEqual(nonzero(m, "qualys_azure_host_vulnerabilities", keys),
+                             expected_rows(exp["azure_host_vulnerabilities"], keys))
+            keys = ("cloud_provider", "severity")
+            self.assertEqual(nonzero(m, "qualys_host_vulnerabilities", keys),
+                             expected_rows(exp["host_vulnerabilities"], keys))
+            # Severities 1-5 exist for every known subnet, zeros included.
+            subnets = {(d["subscription_id"], d["vnet"], d["subnet"])
+                       for d, _ in series(m, "qualys_azure_host_vulnerabilities")}
+            for s in subnets:
+                sevs = {d["severity"] for d, _ in series(
+                    m, "qualys_azure_host_vulnerabilities", subscription_id=s[0], vnet=s[1], subnet=s[2])}
+                self.assertTrue({"1", "2", "3", "4", "5"} <= sevs, (s, sevs))
+
+            keys = ("webapp_id", "severity", "status", "category")
+            self.assertEqual(nonzero(m, "qualys_was_findings", keys),
+                             expected_rows(exp["was_findings"], keys))
+            keys = ("webapp_id", "severity")
+            self.assertEqual(nonzero(m, "qualys_was_recurring_findings", keys),
+                             expected_rows(exp["was_recurring_findings"], keys))
+            keys = ("webapp_id", "regex")
+            self.assertEqual(nonzero(m, "qualys_was_keyword_links", keys),
+                             expected_rows(exp["was_keyword_links"], keys))
+            keys = ("webapp_id",)
+            self.assertEqual(nonzero(m, "qualys_was_webapp_last_scan_timestamp_seconds", keys),
+                             expected_rows(exp["was_webapp_last_scan_timestamp_seconds"], keys))
+            info_ids = {d["finding_id"] for d, _ in series(m, "qualys_was_recurring_finding_info")}
+            self.assertTrue(info_ids)
+            self.assertTrue(info_ids <= {str(i) for i in exp["was_recurring_finding_ids"]})
+
+            for src in ("hostasset", "was_finding", "knowledge_base"):
+                self.assertEqual(series(m, "qualys_exporter_source_up", source=src)[0][1], 1.0, src)
+            self.assertEqual(series(m, "qualys_up")[0][1], 1.0)
+            # First poll with empty state is the baseline: nothing counted.
+            self.assertEqual(sum(v for _, v in series(m, "qualys_was_findings_became_recurring_total")), 0)
+
+    def test_wrong_password_fails_clearly_and_never_leaks_it(self):
+        secret = "Wr0ng-Pa55word-xyzzy"
+        with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
+            r = run_once(base, state, password=secret)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("401", r.stderr)
+            self.assertIn("authentication failed", r.stderr)
+            for stream in (r.stdout, r.stderr):
+                self.assertNotIn(secret, stream)
+            for name in os.listdir(state):
+                with open(os.path.join(state, name), errors="replace") as f:
+                    self.assertNotIn(secret, f.read())
+            m = parse_exposition(r.stdout)
+            self.assertEqual(series(m, "qualys_up")[0][1], 0.0)
+            self.assertEqual(series(m, "qualys_exporter_source_up", source="hostasset")[0][1], 0.0)
+            self.assertFalse(m.get("qualys_host_assets"), "no numbers from a failed poll")
+            codes = {d["code"] for d, _ in series(m, "qualys_exporter_api_requests_total")}
+            self.assertEqual(codes, {"401"})
+
+    def test_recurrence_counter_counts_exact_transitions_across_restarts(self):
+        with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
+            def poll():
+                r = run_once(base, state, extra=PAGE)  # a fresh process each time: a restart
+                self.assertEqual(r.returncode, 0, r.stderr)
+                return parse_exposition(r.stdout)
+
+            exp0 = sim_expected(base)
+            m = poll()
+            total = {d["severity"]: v for d, v in series(m, "qualys_was_findings_became_recurring_total")}
+            self.assertEqual(total, {s: 0.0 for s in "12345"})
+            known = set(exp0["was_recurring_finding_ids"])
+            counted = {s: 0 for s in "12345"}
+            for _ in range(3):
+                sim_advance(base)
+                exp = sim_expected(base)
+                now = set(exp["was_recurring_finding_ids"])
+                sev = {str(i): str(s) for i, s in exp["was_recurring_finding_severity"].items()}
+                for fid in now - known:
+                    counted[sev[str(fid)]] += 1
+                known = now
+                m = poll()
+                total = {d["severity"]: v for d, v in series(m, "qualys_was_findings_became_recurring_total")}
+                self.assertEqual(total, {s: float(c) for s, c in counted.items()})
+            self.assertGreater(sum(counted.values()), 0, "the simulator must evolve findings into recurrence")
+
+    def test_knowledge_base_cache_is_reused_after_restart(self):
+        with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
+            r = run_once(base, state, extra=PAGE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            kb_calls = sim_stats(base).get("/api/2.0/fo/knowledge_base/vuln/", 0)
+            self.assertGreater(kb_calls, 0)
+            r = run_once(base, state, extra=PAGE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(sim_stats(base).get("/api/2.0/fo/knowledge_base/vuln/", 0), kb_calls,
+                             "a restart must reuse the KB cache, not ask again")
+            m = parse_exposition(r.stdout)
+            self.assertEqual(series(m, "qualys_exporter_source_up", source="knowledge_base")[0][1], 1.0)
+
+    def test_corrupt_state_gives_clear_error_and_fresh_baseline(self):
+        with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
+            for name in ("was_recurrence.state", "knowledge_base.state"):
+                with open(os.path.join(state, name), "w") as f:
+                    f.write("not a state file\n")
+            r = run_once(base, state, extra=PAGE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("is not a 'was-recurrence' state file", r.stderr)
+            self.assertIn("fresh baseline", r.stderr)
+            self.assertTrue(os.path.exists(os.path.join(state, "was_recurrence.state.corrupt")))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
