@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +36,12 @@ class HostAssetStore {
   }
   // Every distinct QID detected on any host, sorted.
   std::vector<std::uint64_t> DistinctQids() const;
+
+  // Durable copy (binary_state.h). Load replaces the contents only when the
+  // whole file verified; returns false when the file does not exist; throws
+  // StateError for a corrupt or foreign file.
+  void Save(const std::filesystem::path& path) const;
+  bool Load(const std::filesystem::path& path);
 
  private:
   std::uint32_t InternAzure(AzureSource&& source);

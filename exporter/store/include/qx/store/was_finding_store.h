@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +43,10 @@ class WasFindingStore {
     return findings_;
   }
   const std::map<std::uint64_t, WebApp>& webapps() const { return webapps_; }
+
+  // Durable copy; same contract as HostAssetStore::Save/Load.
+  void Save(const std::filesystem::path& path) const;
+  bool Load(const std::filesystem::path& path);
 
  private:
   std::unordered_map<std::uint64_t, Finding> findings_;
