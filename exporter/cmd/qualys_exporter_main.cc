@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -39,6 +40,16 @@ DEFINE_string(qualys_ca_file, "", "Extra CA bundle (PEM) to trust");
 DEFINE_int32(api_max_attempts, 5,
              "Attempts per API call for retryable failures (409, 429, 5xx, "
              "timeouts)");
+DEFINE_int32(api_max_concurrency, 1,
+             "Most Qualys API calls in flight at once (the subscription's "
+             "concurrency limit is shared with other integrations); above 1 "
+             "the sources are polled in parallel");
+DEFINE_int32(api_reserve_calls, 20,
+             "Stop a poll early (keeping its progress) when "
+             "X-RateLimit-Remaining falls to this");
+DEFINE_string(poll_full_resync_interval, "24h",
+              "Full walk of every source (catches deletions) at most this "
+              "often; polls in between ask only for changed records");
 DEFINE_string(web_listen_address, ":9786", "Address to serve /metrics on");
 DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
 DEFINE_string(poll_interval, "30m", "Background poll period");
@@ -161,14 +172,22 @@ int main(int argc, char** argv) {
   auto collector = std::make_shared<qx::SnapshotCollector>();
   qx::RetryPolicy retry;
   retry.max_attempts = std::max(1, FLAGS_api_max_attempts);
+  int concurrency =
+      std::clamp(FLAGS_api_max_concurrency, 1, qx::QualysClient::kMaxConcurrency);
   auto client = std::make_shared<qx::QualysClient>(
-      std::move(transport), *creds, retry, &self_metrics);
+      std::move(transport), *creds, retry, &self_metrics, qx::Sleeper{},
+      concurrency);
 
   qx::SourceOptions sopts;
   sopts.state_dir = FLAGS_state_dir;
   sopts.host_page_size = static_cast<std::uint32_t>(FLAGS_hostasset_page_size);
   sopts.was_page_size = static_cast<std::uint32_t>(FLAGS_was_page_size);
   sopts.kb_batch_size = static_cast<std::size_t>(std::max(1, FLAGS_kb_batch_size));
+  sopts.full_resync_seconds =
+      DurationFlag("poll.full-resync-interval", FLAGS_poll_full_resync_interval)
+          .count() /
+      1000;
+  sopts.reserve_calls = std::max(0, FLAGS_api_reserve_calls);
   sopts.kb_refresh_seconds =
       DurationFlag("kb.refresh-interval", FLAGS_kb_refresh_interval).count() / 1000;
   sopts.was.recurrence_min_scans =
@@ -186,7 +205,8 @@ int main(int argc, char** argv) {
     LOG(ERROR) << e.what();
     return 2;
   }
-  qx::Poller poller(std::move(sources), *collector, self_metrics);
+  qx::Poller poller(std::move(sources), *collector, self_metrics,
+                    qx::SystemClockSeconds, concurrency > 1);
 
   if (FLAGS_once) {
     bool ok = poller.PollOnce();

@@ -68,7 +68,8 @@ SearchProgress SearchAllPages(
     const PageParser& parse_page,
     const std::function<void(const SearchProgress&)>& on_page) {
   SearchProgress progress;
-  std::optional<std::uint64_t> after_id;
+  std::optional<std::uint64_t> after_id = request.start_after_id;
+  progress.last_id = after_id;
   while (true) {
     HttpRequest http;
     http.method = "POST";
@@ -93,8 +94,11 @@ SearchProgress SearchAllPages(
     page_records = page.count.value_or(0);
     progress.pages++;
     progress.records += page_records;
-    if (on_page) on_page(progress);
-    if (!page.has_more_records) break;
+    if (!page.has_more_records) {
+      progress.done = true;
+      if (on_page) on_page(progress);
+      break;
+    }
     if (!page.last_id) {
       throw ApiError(request.endpoint_label +
                      ": hasMoreRecords is true but lastId is missing; cannot "
@@ -107,8 +111,37 @@ SearchProgress SearchAllPages(
     }
     after_id = page.last_id;
     progress.last_id = page.last_id;
+    if (on_page) on_page(progress);
   }
   return progress;
+}
+
+std::uint64_t CountRecords(QualysClient& client, const std::string& path,
+                           const std::string& endpoint_label,
+                           const std::vector<Criterion>& criteria) {
+  std::string body = "<ServiceRequest>";
+  if (!criteria.empty()) {
+    body += "<filters>";
+    for (const auto& c : criteria) AppendCriterion(body, c);
+    body += "</filters>";
+  }
+  body += "</ServiceRequest>";
+  HttpRequest http;
+  http.path = path;
+  http.content_type = "text/xml";
+  http.body = std::move(body);
+  QpsPageInfo page;
+  client.Call(endpoint_label, http, [&](const HttpResponseHead&, std::istream& in) {
+    // The count answer is a ServiceResponse envelope without data.
+    page = ParseHostAssetPage(in, [](HostAsset&&) {});
+  });
+  if (page.response_code != "SUCCESS" || !page.count) {
+    throw ApiError(endpoint_label + ": count failed: " +
+                   (page.response_code.empty() ? "no responseCode"
+                                               : page.response_code) +
+                   (page.error_message.empty() ? "" : ": " + page.error_message));
+  }
+  return *page.count;
 }
 
 SearchProgress SearchHostAssets(

@@ -132,7 +132,8 @@ std::string DescribeErrorBody(std::string_view content_type,
 
 QualysClient::QualysClient(std::unique_ptr<HttpTransport> transport,
                            Credentials credentials, RetryPolicy retry,
-                           ClientObserver* observer, Sleeper sleeper)
+                           ClientObserver* observer, Sleeper sleeper,
+                           int max_concurrency)
     : transport_(std::move(transport)),
       authorization_(BasicAuth(credentials)),
       retry_(retry),
@@ -141,7 +142,18 @@ QualysClient::QualysClient(std::unique_ptr<HttpTransport> transport,
                        : Sleeper([](std::chrono::milliseconds d) {
                            std::this_thread::sleep_for(d);
                          })),
+      in_flight_(std::clamp(max_concurrency, 1, kMaxConcurrency)),
       rng_(std::random_device{}()) {}
+
+RateLimitInfo QualysClient::last_rate_limit() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rate_limit_;
+}
+
+int QualysClient::Jitter(int max_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::uniform_int_distribution<int>(0, max_ms)(rng_);
+}
 
 std::chrono::milliseconds QualysClient::Backoff(int attempt) {
   // Full jitter: uniform in [base/2, base], base doubling per attempt.
@@ -149,6 +161,7 @@ std::chrono::milliseconds QualysClient::Backoff(int attempt) {
   base = std::min<std::chrono::milliseconds>(base, retry_.max_backoff);
   std::uniform_int_distribution<std::int64_t> dist(base.count() / 2,
                                                    base.count());
+  std::lock_guard<std::mutex> lock(mu_);
   return std::chrono::milliseconds(dist(rng_));
 }
 
@@ -160,6 +173,12 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
   for (int attempt = 0; attempt < retry_.max_attempts; ++attempt) {
     std::optional<std::chrono::milliseconds> wait;
     try {
+      // Held for the exchange only, never across a backoff sleep.
+      in_flight_.acquire();
+      struct Release {
+        std::counting_semaphore<kMaxConcurrency>& s;
+        ~Release() { s.release(); }
+      } release{in_flight_};
       transport_->Send(req, [&](const HttpResponseHead& head,
                                 std::istream& body) {
         observer_ ? observer_->OnRequest(endpoint, std::to_string(head.status))
@@ -174,7 +193,10 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
             HeaderInt(head, "X-Concurrency-Limit-Running");
         if (rl.limit || rl.remaining || rl.to_wait_sec ||
             rl.concurrency_limit) {
-          rate_limit_ = rl;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            rate_limit_ = rl;
+          }
           if (observer_) observer_->OnRateLimit(rl);
         }
         if (head.status >= 200 && head.status < 300) {
@@ -217,10 +239,9 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
                            head.status);
           }
           // A little jitter so several exporters do not return in step.
-          std::uniform_int_distribution<int> jitter(0, 1000);
           wait = std::chrono::duration_cast<std::chrono::milliseconds>(
                      server_wait) +
-                 std::chrono::milliseconds(jitter(rng_));
+                 std::chrono::milliseconds(Jitter(1000));
         } else {
           wait = Backoff(attempt);
         }

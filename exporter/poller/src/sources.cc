@@ -2,11 +2,13 @@
 
 #include <glog/logging.h>
 
+#include <cmath>
 #include <set>
 
 #include "qx/aggregate/host_aggregation.h"
 #include "qx/client/knowledge_base_client.h"
 #include "qx/client/qps_search.h"
+#include "qx/poller/incremental_sync.h"
 #include "qx/store/atomic_file.h"
 #include "qx/store/host_asset_store.h"
 #include "qx/store/state_file.h"
@@ -35,14 +37,110 @@ void LoadOrReset(State& state, const std::filesystem::path& path) {
   }
 }
 
+// Page callback shared by the sources: progress log at a steady pace, the
+// API budget reserve, and the sync-progress self-metrics.
+class PageWatch {
+ public:
+  PageWatch(std::string source, const QualysClient& client,
+            const SourceOptions& options, PollSink& sink, Clock clock,
+            std::optional<std::uint64_t> expected, std::uint64_t already)
+      : source_(std::move(source)),
+        client_(client),
+        options_(options),
+        sink_(sink),
+        clock_(std::move(clock)),
+        expected_(expected),
+        already_(already),
+        start_(clock_()),
+        last_log_(start_) {}
+
+  void operator()(const SearchProgress& p) {
+    std::uint64_t have = already_ + p.records;
+    sink_.SyncRecords(source_, static_cast<double>(have));
+    double now = clock_();
+    const auto& rl = client_.last_rate_limit();
+    if (now - last_log_ >= options_.progress_log_seconds || p.done) {
+      last_log_ = now;
+      std::string eta;
+      if (expected_ && *expected_ > have && p.records > 0) {
+        double rate = static_cast<double>(p.records) / std::max(now - start_, 1e-3);
+        eta = ", about " +
+              std::to_string(static_cast<long long>(
+                  std::ceil(static_cast<double>(*expected_ - have) / rate))) +
+              " s to go";
+      }
+      LOG(INFO) << source_ << ": " << p.pages << " pages, " << have
+                << (expected_ ? " of " + std::to_string(*expected_) : "")
+                << " records"
+                << (rl.remaining ? ", API calls left " + std::to_string(*rl.remaining)
+                                 : "")
+                << eta;
+    }
+    if (!p.done && rl.remaining && *rl.remaining <= options_.reserve_calls) {
+      throw StopSync(source_ + ": stopped early: X-RateLimit-Remaining=" +
+                     std::to_string(*rl.remaining) + " <= --api.reserve-calls=" +
+                     std::to_string(options_.reserve_calls) +
+                     "; progress kept, the next poll continues");
+    }
+  }
+
+ private:
+  std::string source_;
+  const QualysClient& client_;
+  const SourceOptions& options_;
+  PollSink& sink_;
+  Clock clock_;
+  std::optional<std::uint64_t> expected_;
+  std::uint64_t already_;
+  double start_;
+  double last_log_;
+};
+
+std::optional<std::uint64_t> ExpectedTotal(QualysClient& client,
+                                           const SourceOptions& options,
+                                           const std::string& path,
+                                           const std::string& source,
+                                           PollSink& sink, bool full) {
+  if (!full || !options.count_before_full_sync) return std::nullopt;
+  try {
+    auto n = CountRecords(client, path, source);
+    sink.SyncExpectedRecords(source, static_cast<double>(n));
+    return n;
+  } catch (const std::exception& e) {
+    // Progress only; the sync itself does not depend on it.
+    LOG(WARNING) << source << ": cannot count records for progress: " << e.what();
+    return std::nullopt;
+  }
+}
+
+template <typename Store>
+bool NextIsFull(const IncrementalSync<Store>& sync, const SourceOptions& o,
+                std::int64_t now) {
+  const auto& st = sync.state();
+  return !sync.has_store() || st.resume_after_id || !st.last_full_sync ||
+         now - *st.last_full_sync >= o.full_resync_seconds;
+}
+
+SyncOptions MakeSyncOptions(const SourceOptions& o, std::string name,
+                            std::vector<std::string> fields) {
+  SyncOptions s;
+  s.state_dir = o.state_dir;
+  s.name = std::move(name);
+  s.incremental_fields = std::move(fields);
+  s.full_resync_interval_seconds = o.full_resync_seconds;
+  return s;
+}
+
 class HostAssetSource final : public Source {
  public:
   HostAssetSource(std::shared_ptr<QualysClient> client, SourceOptions options,
                   Clock clock)
       : client_(std::move(client)),
         options_(std::move(options)),
-        clock_(std::move(clock)) {
-    EnsureStateDir(options_.state_dir);
+        clock_(std::move(clock)),
+        sync_(MakeSyncOptions(options_, kHostAssetSource,
+                              {"updated", "vulnsUpdated"}),
+              clock_) {
     LoadOrReset(kb_, options_.state_dir / kKnowledgeBaseFile);
     LOG(INFO) << "knowledge base cache: " << kb_.size() << " QIDs";
   }
@@ -53,30 +151,41 @@ class HostAssetSource final : public Source {
 
   void Poll(PollSink& sink) override {
     double start = clock_();
-    HostAssetStore store;
+    bool full = NextIsFull(sync_, options_, static_cast<std::int64_t>(start));
     std::uint64_t fetched = 0;
     try {
-      QpsSearchRequest req;
-      req.path = kHostAssetSearchPath;
-      req.endpoint_label = kHostAssetSource;
-      req.limit_results = options_.host_page_size;
-      SearchHostAssets(
-          *client_, req,
-          [&](HostAsset&& a) {
-            ++fetched;
-            store.Upsert(std::move(a));
-          },
-          [&](const SearchProgress& p) {
-            VLOG(1) << "hostasset: page " << p.pages << ", " << store.size()
-                    << " assets so far";
-          });
+      auto expected = ExpectedTotal(*client_, options_, kHostAssetCountPath,
+                                    kHostAssetSource, sink, full);
+      PageWatch watch(kHostAssetSource, *client_, options_, sink, clock_,
+                      expected, 0);
+      auto fetch = [&](const std::vector<Criterion>& criteria,
+                       std::optional<std::uint64_t> after, HostAssetStore& into,
+                       const std::function<void(const SearchProgress&)>& on_page) {
+        QpsSearchRequest req;
+        req.path = kHostAssetSearchPath;
+        req.endpoint_label = kHostAssetSource;
+        req.limit_results = options_.host_page_size;
+        req.criteria = criteria;
+        req.start_after_id = after;
+        return SearchHostAssets(
+            *client_, req,
+            [&](HostAsset&& a) {
+              ++fetched;
+              into.Upsert(std::move(a));
+            },
+            on_page);
+      };
+      auto r = sync_.Run(fetch, std::ref(watch));
+      LOG(INFO) << kHostAssetSource << ": " << (r.full ? "full" : "incremental")
+                << " sync, " << r.pages << " pages, " << fetched
+                << " records fetched, " << sync_.store().size() << " held";
     } catch (const std::exception& e) {
       sink.RecordsFetched(kHostAssetSource, fetched);
       sink.Failed(kHostAssetSource, clock_() - start, e.what());
-      sink.Failed(kKnowledgeBaseSource, 0,
-                  "skipped: host asset poll failed");
+      sink.Failed(kKnowledgeBaseSource, 0, "skipped: host asset poll failed");
       return;
     }
+    const HostAssetStore& store = sync_.store();
     sink.RecordsFetched(kHostAssetSource, fetched);
     sink.SyncRecords(kHostAssetSource, static_cast<double>(store.size()));
     sink.Publish(kHostAssetSource, AggregateHostAssets(store));
@@ -115,6 +224,7 @@ class HostAssetSource final : public Source {
       sink.Failed(kKnowledgeBaseSource, clock_() - kb_start, e.what());
       return;
     }
+    sink.SyncRecords(kKnowledgeBaseSource, static_cast<double>(kb_.size()));
     sink.Publish(kHostAssetSource + std::string("_vulnerabilities"),
                  AggregateHostVulnerabilities(
                      store, [this](std::uint64_t q) { return kb_.Severity(q); }));
@@ -125,6 +235,7 @@ class HostAssetSource final : public Source {
   std::shared_ptr<QualysClient> client_;
   SourceOptions options_;
   Clock clock_;
+  IncrementalSync<HostAssetStore> sync_;
   KnowledgeBaseCache kb_;
   std::set<std::uint64_t> logged_unknown_;
 };
@@ -135,8 +246,10 @@ class WasFindingSource final : public Source {
                    Clock clock)
       : client_(std::move(client)),
         options_(std::move(options)),
-        clock_(std::move(clock)) {
-    EnsureStateDir(options_.state_dir);
+        clock_(std::move(clock)),
+        sync_(MakeSyncOptions(options_, kWasFindingSource,
+                              {"updatedDate", "lastTestedDate"}),
+              clock_) {
     LoadOrReset(recurrence_, options_.state_dir / kRecurrenceFile);
     LOG(INFO) << "recurrence state: "
               << (recurrence_.has_baseline()
@@ -149,23 +262,42 @@ class WasFindingSource final : public Source {
 
   void Poll(PollSink& sink) override {
     double start = clock_();
-    WasFindingStore store;
+    bool full = NextIsFull(sync_, options_, static_cast<std::int64_t>(start));
     std::uint64_t fetched = 0;
     try {
-      QpsSearchRequest req;
-      req.path = kWasFindingSearchPath;
-      req.endpoint_label = kWasFindingSource;
-      req.limit_results = options_.was_page_size;
-      req.verbose = true;  // history and payloads come only with verbose
-      SearchWasFindings(*client_, req, [&](WasFinding&& f) {
-        ++fetched;
-        store.Upsert(std::move(f));
-      });
+      auto expected = ExpectedTotal(*client_, options_,
+                                    kWasFindingCountPath, kWasFindingSource,
+                                    sink, full);
+      PageWatch watch(kWasFindingSource, *client_, options_, sink, clock_,
+                      expected, 0);
+      auto fetch = [&](const std::vector<Criterion>& criteria,
+                       std::optional<std::uint64_t> after, WasFindingStore& into,
+                       const std::function<void(const SearchProgress&)>& on_page) {
+        QpsSearchRequest req;
+        req.path = kWasFindingSearchPath;
+        req.endpoint_label = kWasFindingSource;
+        req.limit_results = options_.was_page_size;
+        req.verbose = true;  // history and payloads come only with verbose
+        req.criteria = criteria;
+        req.start_after_id = after;
+        return SearchWasFindings(
+            *client_, req,
+            [&](WasFinding&& f) {
+              ++fetched;
+              into.Upsert(std::move(f));
+            },
+            on_page);
+      };
+      auto r = sync_.Run(fetch, std::ref(watch));
+      LOG(INFO) << kWasFindingSource << ": " << (r.full ? "full" : "incremental")
+                << " sync, " << r.pages << " pages, " << fetched
+                << " records fetched, " << sync_.store().size() << " held";
     } catch (const std::exception& e) {
       sink.RecordsFetched(kWasFindingSource, fetched);
       sink.Failed(kWasFindingSource, clock_() - start, e.what());
       return;
     }
+    const WasFindingStore& store = sync_.store();
     sink.RecordsFetched(kWasFindingSource, fetched);
     sink.SyncRecords(kWasFindingSource, static_cast<double>(store.size()));
 
@@ -211,6 +343,7 @@ class WasFindingSource final : public Source {
   std::shared_ptr<QualysClient> client_;
   SourceOptions options_;
   Clock clock_;
+  IncrementalSync<WasFindingStore> sync_;
   RecurrenceState recurrence_;
 };
 

@@ -47,8 +47,15 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
                    .Register(*registry_)),
       sync_records_(BuildGauge()
                         .Name("qualys_exporter_sync_records")
-                        .Help("Records held for this source after the last poll")
+                        .Help("Records synced for this source so far (updated "
+                              "during a sync, so a long first sync shows "
+                              "progress)")
                         .Register(*registry_)),
+      sync_expected_(BuildGauge()
+                         .Name("qualys_exporter_sync_expected_records")
+                         .Help("Records the API's count endpoint reported "
+                               "before the last full sync")
+                         .Register(*registry_)),
       info_dropped_(BuildGauge()
                         .Name("qualys_exporter_recurring_finding_info_dropped")
                         .Help("Recurring findings left out of "
@@ -104,6 +111,11 @@ void SelfMetrics::RecordsFetched(const std::string& source, std::uint64_t n) {
 
 void SelfMetrics::SetSyncRecords(const std::string& source, double records) {
   sync_records_.Add({{"source", source}}).Set(records);
+}
+
+void SelfMetrics::SetSyncExpectedRecords(const std::string& source,
+                                         double records) {
+  sync_expected_.Add({{"source", source}}).Set(records);
 }
 
 void SelfMetrics::SetInfoSeriesDropped(double n) { info_dropped_.Add({}).Set(n); }

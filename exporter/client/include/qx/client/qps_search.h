@@ -20,6 +20,8 @@ inline constexpr char kHostAssetSearchPath[] =
     "/qps/rest/2.0/search/am/hostasset";
 inline constexpr char kWasFindingSearchPath[] =
     "/qps/rest/3.0/search/was/finding";
+inline constexpr char kHostAssetCountPath[] = "/qps/rest/2.0/count/am/hostasset";
+inline constexpr char kWasFindingCountPath[] = "/qps/rest/3.0/count/was/finding";
 
 struct Criterion {
   std::string field;
@@ -34,6 +36,8 @@ struct QpsSearchRequest {
   std::uint32_t limit_results = 1000;
   bool verbose = false;
   std::optional<std::uint32_t> limit_histories;
+  // Resume a walk after this id (an interrupted full sync).
+  std::optional<std::uint64_t> start_after_id;
 };
 
 // Builds the <ServiceRequest> body; after_id adds `id GREATER after_id`.
@@ -43,7 +47,9 @@ std::string BuildServiceRequest(const QpsSearchRequest& request,
 struct SearchProgress {
   std::uint64_t pages = 0;
   std::uint64_t records = 0;
+  // Every record up to this id has been delivered (resume point).
   std::optional<std::uint64_t> last_id;
+  bool done = false;  // the last page has been delivered
 };
 
 // Parses one page from the body, emitting records; returns the envelope.
@@ -51,11 +57,17 @@ using PageParser = std::function<QpsPageInfo(std::istream&)>;
 
 // Walks every page. Throws ApiError on a non-SUCCESS responseCode (with the
 // API's error details), on pagination that does not advance, or whatever the
-// client throws. on_page is called after each page (progress, budget).
+// client throws. on_page is called after each page (progress, budget) and
+// may throw to stop the walk; progress.last_id is then a safe resume point.
 SearchProgress SearchAllPages(
     QualysClient& client, const QpsSearchRequest& request,
     const PageParser& parse_page,
     const std::function<void(const SearchProgress&)>& on_page = {});
+
+// POST to a QPS count endpoint (same criteria as a search); returns <count>.
+std::uint64_t CountRecords(QualysClient& client, const std::string& path,
+                           const std::string& endpoint_label,
+                           const std::vector<Criterion>& criteria = {});
 
 // Convenience wrappers over SearchAllPages with the record parsers.
 SearchProgress SearchHostAssets(

@@ -8,8 +8,10 @@
 #include <functional>
 #include <istream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -54,10 +56,15 @@ using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
 class QualysClient {
  public:
+  static constexpr int kMaxConcurrency = 16;
+
   // observer may be null. sleeper defaults to std::this_thread::sleep_for.
+  // At most max_concurrency calls are in flight at once (the subscription's
+  // concurrency limit is shared with the customer's other integrations).
   QualysClient(std::unique_ptr<HttpTransport> transport,
                Credentials credentials, RetryPolicy retry = {},
-               ClientObserver* observer = nullptr, Sleeper sleeper = {});
+               ClientObserver* observer = nullptr, Sleeper sleeper = {},
+               int max_concurrency = 1);
 
   // Sends request (auth added) with retries. On a 2xx answer calls
   // on_body(head, body); a TransportError thrown while reading the body is
@@ -67,16 +74,19 @@ class QualysClient {
   void Call(std::string_view endpoint, const HttpRequest& request,
             const ResponseHandler& on_body);
 
-  const RateLimitInfo& last_rate_limit() const { return rate_limit_; }
+  RateLimitInfo last_rate_limit() const;
 
  private:
   std::chrono::milliseconds Backoff(int attempt);
+  int Jitter(int max_ms);
 
   std::unique_ptr<HttpTransport> transport_;
   std::string authorization_;  // "Basic ..."; never logged
   RetryPolicy retry_;
   ClientObserver* observer_;
   Sleeper sleeper_;
+  std::counting_semaphore<kMaxConcurrency> in_flight_;
+  mutable std::mutex mu_;  // guards rng_ and rate_limit_
   std::mt19937_64 rng_;
   RateLimitInfo rate_limit_;
 };

@@ -22,9 +22,11 @@ double SystemClockSeconds();
 
 class Poller {
  public:
+  // parallel: poll the sources concurrently (each still one call at a time;
+  // the client caps calls in flight with --api.max-concurrency).
   Poller(std::vector<std::unique_ptr<Source>> sources,
          SnapshotCollector& collector, SelfMetrics& self_metrics,
-         Clock clock = SystemClockSeconds);
+         Clock clock = SystemClockSeconds, bool parallel = false);
   ~Poller();  // stops the thread
 
   // One poll of every source, in this thread. True if all succeeded.
@@ -41,6 +43,7 @@ class Poller {
   SnapshotCollector& collector_;
   SelfMetrics& self_metrics_;
   Clock clock_;
+  bool parallel_;
 
   std::mutex mu_;
   std::condition_variable cv_;

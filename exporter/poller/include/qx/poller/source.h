@@ -21,6 +21,7 @@ class PollSink {
                       const std::string& error) = 0;
   virtual void RecordsFetched(const std::string& source, std::uint64_t n) = 0;
   virtual void SyncRecords(const std::string& source, double n) = 0;
+  virtual void SyncExpectedRecords(const std::string& source, double n) = 0;
   virtual void InfoSeriesDropped(double n) = 0;
 };
 

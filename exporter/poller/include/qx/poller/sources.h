@@ -26,6 +26,14 @@ struct SourceOptions {
   std::uint32_t was_page_size = 1000;
   std::size_t kb_batch_size = 500;
   std::int64_t kb_refresh_seconds = 7 * 24 * 3600;
+  // A full walk (catches deletions) at most this often; else incremental.
+  std::int64_t full_resync_seconds = 24 * 3600;
+  // Stop a poll early (keeping its progress) when X-RateLimit-Remaining
+  // falls to this, so the subscription's other integrations keep working.
+  std::int64_t reserve_calls = 20;
+  // Ask the count endpoint before a full sync, for progress and ETA.
+  bool count_before_full_sync = true;
+  double progress_log_seconds = 30;
   WasAggregationOptions was;
 };
 

@@ -30,6 +30,7 @@ class SelfMetrics : public ClientObserver {
   void PollFailed(const std::string& source, double duration_seconds);
   void RecordsFetched(const std::string& source, std::uint64_t n);
   void SetSyncRecords(const std::string& source, double records);
+  void SetSyncExpectedRecords(const std::string& source, double records);
   void SetInfoSeriesDropped(double n);
 
   // ClientObserver
@@ -50,6 +51,7 @@ class SelfMetrics : public ClientObserver {
   prometheus::Family<prometheus::Gauge>& concurrency_running_;
   prometheus::Family<prometheus::Counter>& records_;
   prometheus::Family<prometheus::Gauge>& sync_records_;
+  prometheus::Family<prometheus::Gauge>& sync_expected_;
   prometheus::Family<prometheus::Gauge>& info_dropped_;
   prometheus::Family<prometheus::Gauge>& build_info_;
 
