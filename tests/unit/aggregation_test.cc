@@ -192,7 +192,7 @@ TEST(WasAggregation, FamiliesCountByIdWithAllSeverities) {
   EXPECT_EQ(links["webapp_id=20,regex=.*html$"], 0);
 
   auto last = Values(agg.families, "qualys_was_webapp_last_scan_timestamp_seconds");
-  EXPECT_EQ(last["webapp_id=10"], 1704103200);  // 2024-01-02T10:00:00Z
+  EXPECT_EQ(last["webapp_id=10"], 1704189600);  // 2024-01-02T10:00:00Z
 }
 
 TEST(WasAggregation, HistogramCountsDistinctScansOfOpenFindings) {

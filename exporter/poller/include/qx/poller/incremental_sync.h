@@ -138,7 +138,9 @@ class IncrementalSync {
           FormatIsoTimestamp(*state_.cursor - options_.cursor_overlap_seconds);
       for (const auto& field : options_.incremental_fields) {
         auto p = fetch({{field, "GREATER", since}}, std::nullopt, store_,
-                       on_page);
+                       [&](const SearchProgress& pr) {
+                         if (on_page) on_page(pr);
+                       });
         result.pages += p.pages;
         result.records += p.records;
       }
