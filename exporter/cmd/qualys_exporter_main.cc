@@ -19,6 +19,7 @@
 #include "qx/client/qualys_client.h"
 #include "qx/endpoint/duration.h"
 #include "qx/endpoint/flag_spelling.h"
+#include "qx/endpoint/web_config.h"
 #include "qx/poller/poller.h"
 #include "qx/poller/sources.h"
 #include "qx/sim/simulator.h"
@@ -51,6 +52,8 @@ DEFINE_string(poll_full_resync_interval, "24h",
               "Full walk of every source (catches deletions) at most this "
               "often; polls in between ask only for changed records");
 DEFINE_string(web_listen_address, ":9786", "Address to serve /metrics on");
+DEFINE_string(web_config_file, "",
+              "Prometheus exporter-toolkit web config file (TLS, Basic auth)");
 DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
 DEFINE_string(poll_interval, "30m", "Background poll period");
 DEFINE_bool(once, false,
@@ -110,12 +113,6 @@ std::optional<qx::Credentials> LoadCredentials(std::string* error) {
   return c;
 }
 
-// civetweb wants "9786" for all interfaces, not ":9786".
-std::string CivetAddress(std::string addr) {
-  if (!addr.empty() && addr.front() == ':') addr.erase(0, 1);
-  return addr;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +128,16 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   gflags::ParseCommandLineFlags(&n, &av, true);
   google::InitGoogleLogging(argv[0]);
+
+  std::optional<qx::WebConfig> web_config;
+  if (!FLAGS_web_config_file.empty()) {
+    try {
+      web_config = qx::LoadWebConfig(FLAGS_web_config_file);
+    } catch (const std::exception& e) {
+      LOG(ERROR) << e.what();
+      return 2;
+    }
+  }
 
   std::unique_ptr<qx::sim::Simulator> sim;
   std::string url = FLAGS_qualys_url.empty() ? Env("QUALYS_URL") : FLAGS_qualys_url;
@@ -226,22 +233,23 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::unique_ptr<prometheus::Exposer> exposer;
+  std::unique_ptr<qx::SecuredExposer> secured;
   try {
-    exposer = std::make_unique<prometheus::Exposer>(
-        CivetAddress(FLAGS_web_listen_address));
+    secured = qx::MakeExposer(FLAGS_web_listen_address, web_config);
   } catch (const std::exception& e) {
-    LOG(ERROR) << "cannot listen on --web.listen-address="
-               << FLAGS_web_listen_address << ": " << e.what();
+    LOG(ERROR) << e.what();
     return 2;
   }
+  auto* exposer = &secured->exposer();
   exposer->RegisterCollectable(collector, FLAGS_web_telemetry_path);
   exposer->RegisterCollectable(self_metrics.registry(), FLAGS_web_telemetry_path);
+  qx::ProtectPath(*secured, web_config, FLAGS_web_telemetry_path);
   // An always-200 endpoint for liveness probes.
   auto health = std::make_shared<prometheus::Registry>();
   exposer->RegisterCollectable(health, "/-/healthy");
   for (auto port : exposer->GetListeningPorts()) {
-    LOG(INFO) << "serving " << FLAGS_web_telemetry_path << " on port " << port;
+    LOG(INFO) << "serving " << FLAGS_web_telemetry_path << " on port " << port
+              << (secured->tls() ? " (TLS)" : "");
   }
 
   poller.Start(interval);
