@@ -1,2 +1,151 @@
-// Placeholder; replaced by the real main.
-int main() { return 1; }
+// qualys-sim: the Qualys API simulator as a standalone server.
+//
+//   QUALYS_SIM_PASSWORD=secret qualys-sim --port=0 --port_file=/tmp/port
+//
+// Prints "qualys-sim listening on http://127.0.0.1:PORT" once it accepts
+// connections and runs until SIGINT or SIGTERM.
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "qx/sim/simulator.h"
+#include "qx/sim/time_util.h"
+
+DEFINE_string(listen_address, "127.0.0.1", "Address to listen on");
+DEFINE_int32(port, 9787, "Port to listen on (0 = ephemeral)");
+DEFINE_uint64(seed, 1, "Seed of the generated data");
+DEFINE_uint64(host_assets, 500, "Number of host assets");
+DEFINE_uint64(webapps, 6, "Number of WAS web applications");
+DEFINE_uint64(findings_per_webapp, 40, "WAS findings per web application");
+DEFINE_uint64(empty_page_every, 3,
+              "Every Nth search page is empty but has more records (API 3.2 "
+              "behaviour); 0 = never");
+DEFINE_int32(max_limit_results, 1000, "Cap of limitResults");
+DEFINE_string(username, "demo",
+              "API user name (the password comes from env "
+              "QUALYS_SIM_PASSWORD, default demo)");
+DEFINE_string(port_file, "",
+              "Write the bound port to this file once listening");
+DEFINE_bool(enforce_rate_limit, false,
+            "Answer HTTP 409 (codes 1965/1960) when API v2 limits are "
+            "exceeded");
+DEFINE_int32(rate_limit, 300, "API v2 calls allowed per rate-limit window");
+DEFINE_int32(rate_limit_window_sec, 3600, "API v2 rate-limit window");
+DEFINE_int32(concurrency_limit, 2, "API v2 concurrent calls allowed");
+DEFINE_int32(advance_interval_sec, 0,
+             "Advance the data one epoch every N seconds (0 = only on POST "
+             "/sim/advance)");
+DEFINE_int32(http_threads, 8, "HTTP worker threads");
+DEFINE_string(time_base, "",
+              "Fixed clock: \"now\" of epoch 0 as YYYY-MM-DDTHH:MM:SSZ (each "
+              "epoch adds a day; timestamps become reproducible). Default: "
+              "the wall clock");
+
+namespace {
+
+bool WritePortFile(const std::string& path, std::uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(
+      "Qualys API simulator (host assets, WAS findings, KnowledgeBase).\n"
+      "The password is read from env QUALYS_SIM_PASSWORD (default demo).");
+  FLAGS_logtostderr = true;
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  google::InitGoogleLogging(argv[0]);
+
+  if (FLAGS_port < 0 || FLAGS_port > 65535) {
+    LOG(ERROR) << "--port must be within 0..65535";
+    return 2;
+  }
+  // Block the stop signals before any thread starts, so that only sigwait
+  // below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  qx::sim::SimOptions opts;
+  opts.bind_address = FLAGS_listen_address;
+  opts.port = static_cast<std::uint16_t>(FLAGS_port);
+  opts.seed = FLAGS_seed;
+  opts.host_assets = static_cast<std::size_t>(FLAGS_host_assets);
+  opts.webapps = static_cast<std::size_t>(FLAGS_webapps);
+  opts.findings_per_webapp =
+      static_cast<std::size_t>(FLAGS_findings_per_webapp);
+  opts.empty_page_every = static_cast<std::size_t>(FLAGS_empty_page_every);
+  opts.max_limit_results =
+      static_cast<std::uint32_t>(std::max(1, FLAGS_max_limit_results));
+  opts.username = FLAGS_username;
+  const char* password = std::getenv("QUALYS_SIM_PASSWORD");
+  opts.password = password != nullptr && *password != '\0' ? password : "demo";
+  opts.enforce_rate_limit = FLAGS_enforce_rate_limit;
+  opts.rate_limit = static_cast<std::uint32_t>(std::max(1, FLAGS_rate_limit));
+  opts.rate_limit_window_sec =
+      static_cast<std::uint32_t>(std::max(1, FLAGS_rate_limit_window_sec));
+  opts.concurrency_limit =
+      static_cast<std::uint32_t>(std::max(1, FLAGS_concurrency_limit));
+  opts.http_threads = std::max(2, FLAGS_http_threads);
+  if (!FLAGS_time_base.empty()) {
+    const auto t = qx::sim::ParseIso(FLAGS_time_base);
+    if (!t || *t <= 0) {
+      LOG(ERROR) << "--time_base must look like 2024-06-03T06:00:00Z";
+      return 2;
+    }
+    opts.time_base = *t;
+  }
+
+  std::optional<qx::sim::Simulator> sim;
+  try {
+    sim.emplace(opts);
+  } catch (const std::exception& e) {
+    LOG(ERROR) << e.what();
+    return 1;
+  }
+  if (!FLAGS_port_file.empty() &&
+      !WritePortFile(FLAGS_port_file, sim->port())) {
+    LOG(ERROR) << "cannot write --port_file " << FLAGS_port_file;
+    return 1;
+  }
+  std::cout << "qualys-sim listening on " << sim->base_url() << std::endl;
+
+  while (true) {
+    int sig = 0;
+    if (FLAGS_advance_interval_sec > 0) {
+      timespec timeout{FLAGS_advance_interval_sec, 0};
+      sig = sigtimedwait(&stop_signals, nullptr, &timeout);
+      if (sig < 0) {
+        if (errno == EAGAIN) {
+          sim->Advance();
+          LOG(INFO) << "qualys-sim: advanced to epoch " << sim->epoch();
+        }
+        continue;
+      }
+    } else if (sigwait(&stop_signals, &sig) != 0) {
+      continue;
+    }
+    LOG(INFO) << "qualys-sim: signal " << sig << ", stopping";
+    break;
+  }
+  sim.reset();
+  return 0;
+}

@@ -1,0 +1,110 @@
+// qualys-sim: a faithful fake of the parts of the Qualys API the exporter
+// uses, served over HTTP on loopback. Data is deterministic for a given seed
+// and size, evolves one epoch at a time (Advance), and the simulator can
+// report the ground truth the exporter's metrics must match (ExpectedJson).
+//
+// Qualys endpoints (HTTP Basic auth):
+//   POST /qps/rest/2.0/search/am/hostasset[/]   ServiceRequest -> HostAsset
+//   POST /qps/rest/3.0/search/was/finding[/]    ServiceRequest -> Finding
+//   POST /qps/rest/2.0/count/am/hostasset[/]    ServiceRequest -> count
+//   POST /qps/rest/3.0/count/was/finding[/]     ServiceRequest -> count
+//   GET|POST /api/2.0/fo/knowledge_base/vuln/   action=list&ids=..
+//        (needs X-Requested-With; sends X-RateLimit-* headers)
+// Control endpoints (no auth, loopback clients only):
+//   POST /sim/advance[?n=K]            next epoch(s) -> {"epoch":N}
+//   GET  /sim/expected?min_scans=N     ExpectedJson(N)
+//   GET  /sim/stats                    {path:count,...} (RequestCounts)
+//   POST /sim/fail?path=P&status=S[&times=K][&code=C][&wait=W][&delay_ms=D]
+//        the next K (default 1) Qualys requests whose path contains P answer
+//        with HTTP S (409: SIMPLE_RETURN CODE C, default 1965, with
+//        X-RateLimit-ToWait-Sec W; 5xx/414: an HTML gateway page; 200 on a
+//        QPS path: a ServiceResponse with responseCode C). status=0 with
+//        delay_ms only delays the normal answer. /sim/fail?clear=1 clears.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace qx::sim {
+
+struct SimOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 = ephemeral
+  std::uint64_t seed = 1;
+  std::size_t host_assets = 500;
+  std::size_t webapps = 6;
+  std::size_t findings_per_webapp = 40;
+  // "Now" of epoch 0, seconds since the Unix epoch. 0 (default): the wall
+  // clock at start, and each Advance() happens at the wall-clock moment of
+  // the call (changes are stamped a few seconds after it), so clients that
+  // sync incrementally with wall-clock cursors work as against the real API.
+  // Nonzero: a fixed clock (epoch e = time_base + e days) and fully
+  // reproducible timestamps. The data itself depends only on seed and sizes.
+  std::int64_t time_base = 0;
+  std::string username = "demo";
+  std::string password = "demo";
+  // Every Nth page is <count>0</count>, no <data>, hasMoreRecords true and an
+  // advanced lastId (API 3.2 behaviour); 0 = never.
+  std::size_t empty_page_every = 3;
+  // limitResults is capped here; the default page is 100, like the real API.
+  std::uint32_t max_limit_results = 1000;
+
+  // API v2 limits, reported in X-RateLimit-* / X-Concurrency-* headers. When
+  // enforce_rate_limit is set, exceeding them answers HTTP 409 with
+  // SIMPLE_RETURN code 1965 (rate) or 1960 (concurrency).
+  bool enforce_rate_limit = false;
+  std::uint32_t rate_limit = 300;
+  std::uint32_t rate_limit_window_sec = 3600;
+  std::uint32_t concurrency_limit = 2;
+  // HTTP worker threads.
+  int http_threads = 8;
+};
+
+class Simulator {
+ public:
+  // Starts the HTTP server; throws std::runtime_error when it cannot bind.
+  explicit Simulator(SimOptions options);
+  ~Simulator();  // stops the server
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  std::uint16_t port() const;
+  std::string base_url() const;  // http://127.0.0.1:PORT
+
+  // Evolves the WAS data (and a few hosts) one epoch. Thread-safe.
+  void Advance();
+  int epoch() const;
+
+  // Ground truth computed from the data model:
+  // {"epoch":N,"host_assets":{"azure":N,"aws":N,"gcp":N,"none":N},
+  //  "azure_host_assets":[{subscription_id,resource_group,vnet,subnet,
+  //                        location,state,value}],
+  //  "azure_host_vulnerabilities":[{subscription_id,vnet,subnet,severity,
+  //                                 value}],
+  //  "host_vulnerabilities":[{cloud_provider,severity,value}],
+  //  "was_findings":[{webapp_id,severity,status,category,value}],
+  //  "was_recurring_findings":[{webapp_id,severity,value}],
+  //  "was_recurring_finding_ids":[id,...],            (numeric finding ids)
+  //  "was_recurring_finding_unique_ids":["uuid",...],
+  //  "was_recurring_finding_severity":{"<id>":"<severity>",...},
+  //  "was_recurring_finding_info":[{id,unique_id,qid,webapp_id,severity}],
+  //  "was_keyword_links":[{webapp_id,regex,value}],   (0 rows included)
+  //  "was_open_finding_scans":[{category,severity,scans,value}],
+  //  "was_webapp_last_scan_timestamp_seconds":[{webapp_id,value}],
+  //  "was_webapps":[{webapp_id,name,url}]}
+  // Label values are strings; severity is "1".."5" or "unknown" (QID absent
+  // from the KnowledgeBase). Rows with value 0 are omitted unless noted.
+  std::string ExpectedJson(int recurrence_min_scans = 2) const;
+
+  // Requests received per endpoint path (canonical, without trailing slash
+  // for QPS paths), including rejected ones.
+  std::map<std::string, std::uint64_t> RequestCounts() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qx::sim

@@ -1,0 +1,334 @@
+// QPS REST search and count: /qps/rest/2.0/{search,count}/am/hostasset and
+// /qps/rest/3.0/{search,count}/was/finding.
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <algorithm>
+#include <optional>
+#include <span>
+
+#include "qx/sim/handlers.h"
+#include "qx/sim/http_util.h"
+#include "qx/sim/pagination.h"
+#include "qx/sim/renderers.h"
+#include "qx/sim/service_request.h"
+
+namespace qx::sim {
+
+using Poco::Net::HTTPResponse;
+
+namespace {
+
+constexpr std::uint64_t kDefaultLimit = 100;
+constexpr std::size_t kFlushBytes = 256 << 10;
+constexpr std::string_view kQpsType = kQpsContentType;
+
+// Host asset search fields.
+enum HostField : std::size_t {
+  kHfId,
+  kHfUpdated,
+  kHfVulnsUpdated,
+  kHfCreated,
+  kHfLastVulnScan,
+  kHfName,
+  kHfOs,
+};
+constexpr FieldSpec kHostFields[] = {
+    {"id", FieldType::kId},
+    {"updated", FieldType::kDate},
+    {"vulnsUpdated", FieldType::kDate},
+    {"created", FieldType::kDate},
+    {"lastVulnScan", FieldType::kDate},
+    {"name", FieldType::kText},
+    {"os", FieldType::kText},
+};
+
+// WAS finding search fields.
+enum FindingField : std::size_t {
+  kFfId,
+  kFfUniqueId,
+  kFfQid,
+  kFfWebAppId,
+  kFfStatus,
+  kFfType,
+  kFfSeverity,
+  kFfUpdatedDate,
+  kFfLastTestedDate,
+  kFfLastDetectedDate,
+  kFfFirstDetectedDate,
+  kFfIsIgnored,
+};
+constexpr FieldSpec kFindingFields[] = {
+    {"id", FieldType::kId},
+    {"uniqueId", FieldType::kKeyword},
+    {"qid", FieldType::kNumber},
+    {"webApp.id", FieldType::kNumber},
+    {"status", FieldType::kKeyword},
+    {"type", FieldType::kKeyword},
+    {"severity", FieldType::kNumber},
+    {"updatedDate", FieldType::kDate},
+    {"lastTestedDate", FieldType::kDate},
+    {"lastDetectedDate", FieldType::kDate},
+    {"firstDetectedDate", FieldType::kDate},
+    {"isIgnored", FieldType::kKeyword},
+};
+
+std::uint64_t EffectiveLimit(const ServiceRequest& req,
+                             const SimOptions& opts) {
+  std::uint64_t limit = req.limit_results.value_or(kDefaultLimit);
+  if (limit == 0) limit = kDefaultLimit;
+  return std::min<std::uint64_t>(limit, std::max(1u, opts.max_limit_results));
+}
+
+void WritePageHeader(XmlWriter& w, std::string_view xsd, std::size_t count,
+                     const PagePlan& plan) {
+  OpenServiceResponse(w, xsd);
+  w.Text("responseCode", "SUCCESS");
+  w.Number("count", count);
+  w.Bool("hasMoreRecords", plan.has_more);
+  if (plan.last_id) w.Number("lastId", *plan.last_id);
+}
+
+// Positions [begin, end) of the records inside the query's id bounds.
+template <typename LowerBound>
+std::pair<std::uint64_t, std::uint64_t> Bounds(const Query& q,
+                                               std::uint64_t size,
+                                               LowerBound&& lower_bound) {
+  const std::uint64_t begin = lower_bound(q.min_id());
+  const std::uint64_t end =
+      q.max_id() == UINT64_MAX ? size : lower_bound(q.max_id() + 1);
+  return {begin, std::max(begin, end)};
+}
+
+// Common front part of the QPS search/count handlers: method check, body
+// parsing and criteria compilation. Sends the error and returns nullopt on
+// failure.
+struct ParsedSearch {
+  ServiceRequest request;
+  Query query;
+};
+
+std::optional<ParsedSearch> ParseSearch(HttpIo io, std::string_view xsd,
+                                        std::span<const FieldSpec> fields) {
+  auto& [req, resp, body] = io;
+  if (req.getMethod() != "POST") {
+    resp.set("Allow", "POST");
+    Send(resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, kQpsType,
+         RenderQpsError(xsd, "INVALID_REQUEST",
+                        "Method " + req.getMethod() +
+                            " is not supported for search; use POST"));
+    return std::nullopt;
+  }
+  auto parsed = ParseServiceRequest(body);
+  if (auto* err = std::get_if<std::string>(&parsed)) {
+    Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kQpsType,
+         RenderQpsError(xsd, "INVALID_REQUEST", *err));
+    return std::nullopt;
+  }
+  ServiceRequest& sr = std::get<ServiceRequest>(parsed);
+  auto compiled = Query::Compile(sr.criteria, fields);
+  if (auto* err = std::get_if<std::string>(&compiled)) {
+    Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kQpsType,
+         RenderQpsError(xsd, "INVALID_REQUEST", *err,
+                        "Check the field names and operators of the search "
+                        "criteria."));
+    return std::nullopt;
+  }
+  ParsedSearch out{std::move(sr), std::move(std::get<Query>(compiled))};
+  if (out.request.start_from_id) {
+    out.query.RaiseMinId(*out.request.start_from_id);
+  }
+  return out;
+}
+
+FieldValue HostField(const HostAssetRec& h, std::size_t field) {
+  FieldValue v;
+  switch (field) {
+    case kHfId:
+      v.number = h.id;
+      break;
+    case kHfUpdated:
+      v.date = h.modified;
+      break;
+    case kHfVulnsUpdated:
+      v.date = h.vulns_updated;
+      break;
+    case kHfCreated:
+      v.date = h.created;
+      break;
+    case kHfLastVulnScan:
+      v.date = h.last_vuln_scan;
+      break;
+    case kHfName:
+      v.text = h.name;
+      break;
+    case kHfOs:
+      v.text = OsNames()[h.os];
+      break;
+    default:
+      v.present = false;
+  }
+  return v;
+}
+
+FieldValue FindingField(const WasDataset& was, const WasFindingRec& f,
+                        std::size_t field) {
+  FieldValue v;
+  switch (field) {
+    case kFfId:
+      v.number = f.id;
+      break;
+    case kFfUniqueId:
+      v.text = f.unique_id;
+      break;
+    case kFfQid:
+      v.number = f.qid;
+      break;
+    case kFfWebAppId:
+      v.number = was.WebAppOf(f).id;
+      break;
+    case kFfStatus:
+      v.text = f.status;
+      v.present = !f.status.empty();
+      break;
+    case kFfType:
+      v.text = FindingTypeName(f.type);
+      break;
+    case kFfSeverity:
+      v.number = static_cast<std::uint64_t>(f.severity);
+      break;
+    case kFfUpdatedDate:
+      v.date = f.updated;
+      break;
+    case kFfLastTestedDate:
+      v.date = f.last_tested;
+      break;
+    case kFfLastDetectedDate:
+      v.date = f.last_detected;
+      break;
+    case kFfFirstDetectedDate:
+      v.date = f.first_detected;
+      break;
+    case kFfIsIgnored:
+      v.text = f.ignored ? "true" : "false";
+      break;
+    default:
+      v.present = false;
+  }
+  return v;
+}
+
+}  // namespace
+
+void Router::HostAssets(Context& ctx, bool count_only) {
+  auto search =
+      ParseSearch({ctx.req, ctx.resp, ctx.body}, kHostAssetXsd, kHostFields);
+  if (!search) return;
+  const Query& query = search->query;
+  const HostAssetGenerator& gen = data_->hosts();
+  const std::vector<Seconds> epoch_times = data_->EpochTimes();
+  const auto [begin, end] = Bounds(
+      query, gen.size(), [&](std::uint64_t id) { return gen.LowerBound(id); });
+  auto matches_query = [&](const HostAssetRec& h) {
+    return query.Matches(
+        [&](std::size_t field) { return HostField(h, field); });
+  };
+  if (count_only) {
+    std::uint64_t count = end - begin;
+    if (query.has_predicates()) {
+      count = 0;
+      for (std::uint64_t pos = begin; pos < end; ++pos) {
+        count += matches_query(gen.Generate(pos, epoch_times)) ? 1 : 0;
+      }
+    }
+    Send(ctx.resp, HTTPResponse::HTTP_OK, kQpsType,
+         RenderQpsCount(kHostAssetXsd, count));
+    return;
+  }
+  const PagePlan plan =
+      PlanPage(begin, end, EffectiveLimit(search->request, options_),
+               options_.empty_page_every, query.after_id(),
+               [&](std::uint64_t pos) { return gen.IdOf(pos); });
+  std::vector<HostAssetRec> matches;
+  for (std::uint64_t pos = plan.window_begin; pos < plan.window_end; ++pos) {
+    HostAssetRec h = gen.Generate(pos, epoch_times);
+    if (matches_query(h)) matches.push_back(std::move(h));
+  }
+
+  // Stream the page: a 1000-asset page is several MB.
+  ctx.resp.setStatusAndReason(HTTPResponse::HTTP_OK);
+  ctx.resp.setContentType(std::string(kQpsType));
+  ctx.resp.setChunkedTransferEncoding(true);
+  std::ostream& out = ctx.resp.send();
+  std::string buf;
+  buf.reserve(kFlushBytes + (64 << 10));
+  XmlWriter w(&buf);
+  WritePageHeader(w, kHostAssetXsd, matches.size(), plan);
+  if (!matches.empty()) {
+    XmlElement data(w, "data");
+    for (const HostAssetRec& h : matches) {
+      WriteHostAsset(w, gen, h);
+      if (buf.size() >= kFlushBytes) {
+        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+        buf.clear();
+      }
+    }
+  }
+  w.CloseAll();
+  buf.push_back('\n');
+  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+  out.flush();
+}
+
+void Router::WasFindings(Context& ctx, bool count_only) {
+  auto search =
+      ParseSearch({ctx.req, ctx.resp, ctx.body}, kFindingXsd, kFindingFields);
+  if (!search) return;
+  const Query& query = search->query;
+  FindingRenderOptions render;
+  render.verbose = search->request.verbose;
+  render.limit_histories = search->request.limit_histories;
+  const std::uint64_t limit = EffectiveLimit(search->request, options_);
+
+  const std::string body = data_->WithWas([&](const WasDataset& was) {
+    const auto& findings = was.findings();
+    const auto [begin, end] =
+        Bounds(query, findings.size(), [&](std::uint64_t id) {
+          return static_cast<std::uint64_t>(was.LowerBound(id));
+        });
+    auto matches_query = [&](const WasFindingRec& f) {
+      return query.Matches(
+          [&](std::size_t field) { return FindingField(was, f, field); });
+    };
+    if (count_only) {
+      std::uint64_t count = 0;
+      for (std::uint64_t pos = begin; pos < end; ++pos) {
+        count += matches_query(findings[static_cast<std::size_t>(pos)]) ? 1 : 0;
+      }
+      return RenderQpsCount(kFindingXsd, count);
+    }
+    const PagePlan plan =
+        PlanPage(begin, end, limit, options_.empty_page_every, query.after_id(),
+                 [&](std::uint64_t pos) {
+                   return findings[static_cast<std::size_t>(pos)].id;
+                 });
+    std::vector<const WasFindingRec*> matches;
+    for (std::uint64_t pos = plan.window_begin; pos < plan.window_end; ++pos) {
+      const WasFindingRec& f = findings[static_cast<std::size_t>(pos)];
+      if (matches_query(f)) matches.push_back(&f);
+    }
+    std::string out;
+    XmlWriter w(&out);
+    WritePageHeader(w, kFindingXsd, matches.size(), plan);
+    if (!matches.empty()) {
+      XmlElement data(w, "data");
+      for (const WasFindingRec* f : matches) WriteFinding(w, was, *f, render);
+    }
+    w.CloseAll();
+    out.push_back('\n');
+    return out;
+  });
+  Send(ctx.resp, HTTPResponse::HTTP_OK, kQpsType, body);
+}
+
+}  // namespace qx::sim
