@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "qx/client/http_transport.h"
 #include "qx/client/qualys_client.h"
@@ -121,6 +122,14 @@ int main(int argc, char** argv) {
   for (auto& a : args) argp.push_back(a.data());
   int n = static_cast<int>(argp.size());
   char** av = argp.data();
+  // Block termination signals before any thread starts, so every thread
+  // inherits the mask and main alone receives them (sigwait below).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   gflags::SetUsageMessage(
       "Prometheus exporter for Qualys host assets and WAS findings.\n"
       "Credentials: env QUALYS_USERNAME and QUALYS_PASSWORD.");
@@ -216,6 +225,8 @@ int main(int argc, char** argv) {
                     qx::SystemClockSeconds, concurrency > 1);
 
   if (FLAGS_once) {
+    // One-shot: a signal simply ends the process.
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
     bool ok = poller.PollOnce();
     auto families = collector->Collect();
     auto self = self_metrics.registry()->Collect();
@@ -226,12 +237,22 @@ int main(int argc, char** argv) {
   }
 
   auto interval = DurationFlag("poll.interval", FLAGS_poll_interval);
-  // Block termination signals in every thread; main waits for them below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // The demo should move: poll every minute unless told otherwise, and let
+  // the simulated findings evolve (fixed, reopened, re-detected) every 5 min.
+  std::thread demo_evolver;
+  std::promise<void> demo_stop;
+  if (sim) {
+    if (gflags::GetCommandLineFlagInfoOrDie("poll_interval").is_default) {
+      interval = std::chrono::minutes(1);
+    }
+    demo_evolver = std::thread([&sim, stop = demo_stop.get_future()] {
+      while (stop.wait_for(std::chrono::minutes(5)) ==
+             std::future_status::timeout) {
+        sim->Advance();
+        LOG(INFO) << "demo: simulator advanced to epoch " << sim->epoch();
+      }
+    });
+  }
 
   std::unique_ptr<qx::SecuredExposer> secured;
   try {
@@ -256,6 +277,10 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   LOG(INFO) << "signal " << sig << ", shutting down";
+  if (demo_evolver.joinable()) {
+    demo_stop.set_value();
+    demo_evolver.join();
+  }
   // A poll may sit in a long API call; state writes are atomic, so do not
   // outlast a container's grace period waiting for it.
   auto stopped = std::async(std::launch::async, [&] { poller.Stop(); });
