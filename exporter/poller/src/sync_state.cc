@@ -19,11 +19,7 @@ void SyncState::Load(const std::filesystem::path& path) {
   for (const auto& line : *lines) {
     auto f = SplitTabs(line);
     std::int64_t v = 0;
-    bool ok = f.size() == 2;
-    if (ok) {
-      auto [p, ec] = std::from_chars(f[1].data(), f[1].data() + f[1].size(), v);
-      ok = ec == std::errc() && p == f[1].data() + f[1].size() && v >= 0;
-    }
+    bool ok = f.size() == 2 && ParseNumber(f[1], v) && v >= 0;
     if (ok && f[0] == "last_full_sync") {
       last_full_sync = v;
     } else if (ok && f[0] == "cursor") {

@@ -11,12 +11,6 @@ namespace {
 
 constexpr char kKind[] = "knowledge-base";
 
-template <typename T>
-bool ParseNumber(std::string_view s, T& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
 }  // namespace
 
 std::optional<int> KnowledgeBaseCache::Severity(std::uint64_t qid) const {

@@ -11,12 +11,6 @@ namespace {
 
 constexpr char kKind[] = "was-recurrence";
 
-template <typename T>
-bool ParseNumber(std::string_view s, T& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
 int ClampSeverity(int s) { return std::clamp(s, 1, 5); }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // being half-loaded.
 #pragma once
 
+#include <charconv>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -34,5 +35,12 @@ void SaveStateFile(const std::filesystem::path& path, std::string_view kind,
 
 // Splits a tab-separated line.
 std::vector<std::string_view> SplitTabs(std::string_view line);
+
+// Parses a whole field as a number; false on any stray character.
+template <typename T>
+bool ParseNumber(std::string_view s, T& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
 
 }  // namespace qx
