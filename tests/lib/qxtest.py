@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 SRC = os.environ.get("QX_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -155,3 +156,40 @@ def series(metrics, name, **match):
 def promtool_check_metrics(text):
     r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
     return r.returncode, r.stdout + r.stderr
+
+
+# --- fault injection and the exporter in server mode -----------------------
+
+def sim_fail(base, **params):
+    """POST /sim/fail with the given parameters (see simulator.h); clear=1
+    clears every fault."""
+    query = urllib.parse.urlencode({k: str(v) for k, v in params.items()})
+    return json.loads(http(f"{base}/sim/fail?{query}", data=b""))
+
+
+def sim_faults(base):
+    """{"active": [...], "applied": {path: faulted answers so far}}."""
+    return json.loads(http(f"{base}/sim/faults"))
+
+
+def exporter_server(base, state_dir, port, extra=(), username="simuser", password="sim-secret",
+                    name="qualys-exporter"):
+    """Starts qualys-exporter polling base and serving 127.0.0.1:port; returns
+    the Proc (use it as a context manager so that it always stops)."""
+    args = [os.path.join(BIN, "qualys-exporter"), f"--qualys.url={base}",
+            f"--web.listen-address=127.0.0.1:{port}", f"--state.dir={state_dir}", *extra]
+    return Proc(args, env={"QUALYS_USERNAME": username, "QUALYS_PASSWORD": password}, name=name)
+
+
+def scrape(port, path="/metrics", timeout=5):
+    return http(f"http://127.0.0.1:{port}{path}", timeout=timeout)
+
+
+def value(metrics, name, default=None, **match):
+    """The value of the single series of name whose labels include match."""
+    found = series(metrics, name, **match)
+    if not found:
+        return default
+    if len(found) > 1:
+        raise AssertionError(f"{name}{match} matches {len(found)} series")
+    return found[0][1]

@@ -3,6 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
+#include <set>
 
 #include "qx/store/atomic_file.h"
 #include "qx/store/host_asset_store.h"
@@ -108,6 +111,50 @@ TEST(WasFindingStore, RoundTripsThroughDisk) {
   EXPECT_EQ(l.keyword_matches, s.findings().at(9000000000ULL).keyword_matches);
   EXPECT_EQ(loaded.webapps().at(77).name, "Shop \"EU\" Zürich");
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace qx
+
+namespace qx {
+namespace {
+
+// The compact store against a plain map under random upserts and erases:
+// large (> 2^31) QIDs, pool compaction and index tombstones included.
+TEST(HostAssetStore, MatchesReferenceMapUnderRandomChurn) {
+  HostAssetStore store;
+  std::map<std::uint64_t, std::vector<std::uint64_t>> ref;
+  std::mt19937_64 rng(12345);
+  for (int op = 0; op < 60000; ++op) {
+    std::uint64_t id = 1 + rng() % 3000;
+    if (rng() % 5 == 0) {
+      store.Erase(id);
+      ref.erase(id);
+      continue;
+    }
+    HostAsset a;
+    a.id = id;
+    std::vector<std::uint64_t> qids;
+    auto n = rng() % 7;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      std::uint64_t q = rng() % 10 == 0 ? (1ULL << 31) + rng() % 1000
+                                        : 1000 + rng() % 500;
+      qids.push_back(q);
+      a.vulns.push_back({q, i});
+    }
+    store.Upsert(std::move(a));
+    ref[id] = qids;
+  }
+  ASSERT_EQ(store.size(), ref.size());
+  for (const auto& [id, qids] : ref) {
+    ASSERT_TRUE(store.hosts().contains(id)) << id;
+    auto h = store.hosts().at(id);
+    EXPECT_EQ(std::vector<std::uint64_t>(h.qids.begin(), h.qids.end()), qids) << id;
+  }
+  std::set<std::uint64_t> distinct;
+  for (const auto& [id, qids] : ref) distinct.insert(qids.begin(), qids.end());
+  EXPECT_EQ(store.DistinctQids(),
+            std::vector<std::uint64_t>(distinct.begin(), distinct.end()));
 }
 
 }  // namespace

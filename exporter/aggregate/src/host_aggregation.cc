@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 
 #include "qx/aggregate/family_builder.h"
 
@@ -38,10 +39,11 @@ std::vector<prometheus::MetricFamily> AggregateHostAssets(
     const HostAssetStore& store) {
   std::array<std::uint64_t, 4> by_provider{};
   std::vector<std::uint64_t> by_azure(store.azure_sources().size(), 0);
-  for (const auto& [id, h] : store.hosts()) {
-    by_provider[static_cast<std::size_t>(h.cloud_provider)]++;
-    if (h.azure != HostAssetStore::kNoAzure) by_azure[h.azure]++;
-  }
+  store.ForEachHost([&](std::uint64_t, CloudProvider provider,
+                        std::uint32_t azure, const HostAssetStore::QidRange&) {
+    by_provider[static_cast<std::size_t>(provider)]++;
+    if (azure != HostAssetStore::kNoAzure) by_azure[azure]++;
+  });
   FamilyBuilder assets("qualys_host_assets",
                        std::string("Host assets in scope by cloud provider") +
                            kPollNote,
@@ -87,30 +89,47 @@ std::vector<prometheus::MetricFamily> AggregateHostVulnerabilities(
     const HostAssetStore& store, const SeverityLookup& severity,
     std::vector<std::uint64_t>* unknown_qids) {
   std::array<SeverityCounts, 4> by_provider{};
-  // A subnet is identified only with its VNet and subscription.
+  // A subnet is identified only with its VNet and subscription. Each
+  // interned Azure tuple maps to its subnet's counts once, not per host.
   std::map<std::tuple<std::string, std::string, std::string>, SeverityCounts>
       by_subnet;
-  std::set<std::uint64_t> unknown;
   const auto& src = store.azure_sources();
-  for (const auto& [id, h] : store.hosts()) {
-    SeverityCounts* subnet = nullptr;
-    if (h.azure != HostAssetStore::kNoAzure) {
-      const auto& s = src[h.azure];
-      subnet = &by_subnet[{s.subscription_id, s.vnet, s.subnet}];
-    }
-    auto& provider = by_provider[static_cast<std::size_t>(h.cloud_provider)];
-    for (auto qid : h.qids) {
+  std::vector<SeverityCounts*> subnet_of(src.size(), nullptr);
+  // Severity index per QID, asked once per distinct QID (the lookup is a
+  // std::function into the KB cache; detections outnumber QIDs 1000:1).
+  std::unordered_map<std::uint64_t, std::uint8_t> severity_index;
+  std::set<std::uint64_t> unknown;
+  auto index_of = [&](std::uint64_t qid) -> std::size_t {
+    auto [it, inserted] = severity_index.try_emplace(qid, 0);
+    if (inserted) {
       auto sev = severity(qid);
-      std::size_t idx = 0;
       if (sev && *sev >= 1 && *sev <= 5) {
-        idx = static_cast<std::size_t>(*sev);
+        it->second = static_cast<std::uint8_t>(*sev);
       } else {
         unknown.insert(qid);
       }
+    }
+    return it->second;
+  };
+  store.ForEachHost([&](std::uint64_t, CloudProvider cloud_provider,
+                        std::uint32_t azure,
+                        const HostAssetStore::QidRange& qids) {
+    SeverityCounts* subnet = nullptr;
+    if (azure != HostAssetStore::kNoAzure) {
+      subnet = subnet_of[azure];
+      if (subnet == nullptr) {
+        const auto& s = src[azure];
+        subnet = subnet_of[azure] =
+            &by_subnet[{s.subscription_id, s.vnet, s.subnet}];
+      }
+    }
+    auto& provider = by_provider[static_cast<std::size_t>(cloud_provider)];
+    for (auto qid : qids) {
+      const std::size_t idx = index_of(qid);
       provider[idx]++;
       if (subnet) (*subnet)[idx]++;
     }
-  }
+  });
   FamilyBuilder azure(
       "qualys_azure_host_vulnerabilities",
       std::string("Open vulnerability detections on Azure hosts by "

@@ -75,12 +75,16 @@ class CountingStreamBuf final : public std::streambuf {
  public:
   explicit CountingStreamBuf(std::istream& in) : in_(in) {}
   std::uint64_t count() const { return count_; }
+  bool hit_end() const { return hit_end_; }
 
  protected:
   int_type underflow() override {
     in_.read(buf_, sizeof buf_);
     auto n = in_.gcount();
-    if (n <= 0) return traits_type::eof();
+    if (n <= 0) {
+      hit_end_ = true;
+      return traits_type::eof();
+    }
     count_ += static_cast<std::uint64_t>(n);
     setg(buf_, buf_, buf_ + n);
     return traits_type::to_int_type(buf_[0]);
@@ -90,6 +94,7 @@ class CountingStreamBuf final : public std::streambuf {
   std::istream& in_;
   char buf_[16384];
   std::uint64_t count_ = 0;
+  bool hit_end_ = false;
 };
 
 }  // namespace
@@ -210,6 +215,15 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
                   "response body cut short after " +
                   std::to_string(counter.count()) + " of " +
                   std::to_string(*head.content_length) + " bytes");
+            }
+            // A chunked body whose connection dropped mid-chunk just ends
+            // (Poco reports no error), so a parse failure at the end of a
+            // body of unknown length is treated as a cut connection and
+            // retried; a truly malformed answer still fails after the
+            // bounded retries.
+            if (!head.content_length && counter.hit_end()) {
+              throw TransportError(std::string(e.what()) +
+                                   " (body of unknown length ended early?)");
             }
             throw;
           }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "qx/aggregate/host_aggregation.h"
+#include "qx/client/errors.h"
 #include "qx/client/knowledge_base_client.h"
 #include "qx/client/qps_search.h"
 #include "qx/poller/incremental_sync.h"
@@ -106,6 +107,12 @@ std::optional<std::uint64_t> ExpectedTotal(QualysClient& client,
     auto n = CountRecords(client, path, source);
     sink.SyncExpectedRecords(source, static_cast<double>(n));
     return n;
+  } catch (const ApiError& e) {
+    // Rejected credentials or permissions: searching with them again would
+    // only add failed logins (and risk an account lockout).
+    if (e.http_status() == 401 || e.http_status() == 403) throw;
+    LOG(WARNING) << source << ": cannot count records for progress: " << e.what();
+    return std::nullopt;
   } catch (const std::exception& e) {
     // Progress only; the sync itself does not depend on it.
     LOG(WARNING) << source << ": cannot count records for progress: " << e.what();

@@ -1,11 +1,168 @@
 #include "qx/store/host_asset_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "qx/store/binary_state.h"
 #include "qx/store/state_file.h"
 
 namespace qx {
+namespace {
+
+constexpr char kKind[] = "host-asset-store-v1";
+constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
+constexpr std::size_t kMinBuckets = 16;
+// Compact the QID pool when garbage is more than half of it and at least
+// this many entries (so small stores never bother).
+constexpr std::size_t kCompactMin = std::size_t{1} << 16;
+// DistinctQids uses a bitmap up to this QID (8 MiB), sorting above it.
+constexpr std::uint32_t kBitmapMaxQid = std::uint32_t{1} << 26;
+
+std::uint64_t Mix(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  return x ^ (x >> 33);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ QIDs
+
+std::uint32_t HostAssetStore::Encode(std::uint64_t qid) {
+  if (qid < kWideBit) {
+    auto narrow = static_cast<std::uint32_t>(qid);
+    max_narrow_ = std::max(max_narrow_, narrow);
+    return narrow;
+  }
+  auto it = wide_index_.find(qid);
+  if (it != wide_index_.end()) return it->second | kWideBit;
+  if (wide_qids_.size() >= kWideBit) {
+    throw std::length_error("host asset store: too many distinct QIDs >= 2^31");
+  }
+  auto index = static_cast<std::uint32_t>(wide_qids_.size());
+  wide_qids_.push_back(qid);
+  wide_index_.emplace(qid, index);
+  return index | kWideBit;
+}
+
+void HostAssetStore::StoreQids(std::uint32_t slot) {
+  const std::uint32_t old = qid_count_[slot];
+  const std::size_t n = scratch_.size();
+  // Invariant: a slot without QIDs has offset 0, so offsets never point
+  // past the end of a pool that shrank in a compaction.
+  if (n <= old) {
+    // Fits where the old ones were.
+    if (n > 0) {
+      std::copy(scratch_.begin(), scratch_.end(),
+                pool_.begin() + qid_begin_[slot]);
+    } else {
+      qid_begin_[slot] = 0;
+    }
+    pool_garbage_ += old - n;
+    qid_count_[slot] = static_cast<std::uint32_t>(n);
+  } else {
+    pool_garbage_ += old;
+    qid_count_[slot] = 0;
+    qid_begin_[slot] = 0;
+    MaybeCompact();
+    if (pool_.size() + n > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("host asset store: more than 2^32 detections");
+    }
+    qid_begin_[slot] = static_cast<std::uint32_t>(pool_.size());
+    pool_.insert(pool_.end(), scratch_.begin(), scratch_.end());
+    qid_count_[slot] = static_cast<std::uint32_t>(n);
+  }
+  MaybeCompact();
+}
+
+void HostAssetStore::MaybeCompact() {
+  if (pool_garbage_ >= kCompactMin && pool_garbage_ * 2 > pool_.size()) {
+    Compact();
+  }
+}
+
+void HostAssetStore::Compact() {
+  Pool next;
+  for (std::uint32_t s = 0; s < slots(); ++s) {
+    if (!Live(s) || qid_count_[s] == 0) {
+      qid_begin_[s] = 0;
+      continue;
+    }
+    auto from = pool_.cbegin() + qid_begin_[s];
+    auto begin = static_cast<std::uint32_t>(next.size());
+    next.insert(next.end(), from, from + qid_count_[s]);
+    qid_begin_[s] = begin;
+  }
+  pool_ = std::move(next);
+  pool_garbage_ = 0;
+}
+
+// ------------------------------------------------------------- the index
+
+std::size_t HostAssetStore::Bucket(std::uint64_t id) const {
+  return static_cast<std::size_t>(Mix(id)) & (index_.size() - 1);
+}
+
+std::uint32_t HostAssetStore::Find(std::uint64_t id) const {
+  if (index_.empty()) return kNoSlot;
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t b = Bucket(id);; b = (b + 1) & mask) {
+    const std::uint32_t e = index_[b];
+    if (e == kEmpty) return kNoSlot;
+    if (ids_[e - 1] == id) return e - 1;
+  }
+}
+
+void HostAssetStore::IndexInsert(std::uint64_t id, std::uint32_t slot) {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t b = Bucket(id);
+  while (index_[b] != kEmpty) b = (b + 1) & mask;
+  index_[b] = slot + 1;
+}
+
+void HostAssetStore::IndexErase(std::uint64_t id) {
+  if (index_.empty()) return;
+  const std::size_t mask = index_.size() - 1;
+  std::size_t hole = Bucket(id);
+  while (true) {
+    const std::uint32_t e = index_[hole];
+    if (e == kEmpty) return;
+    if (ids_[e - 1] == id) break;
+    hole = (hole + 1) & mask;
+  }
+  // Backward-shift deletion: pull later entries of the probe run into the
+  // hole unless their home bucket lies cyclically in (hole, j].
+  for (std::size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
+    const std::uint32_t e = index_[j];
+    if (e == kEmpty) break;
+    const std::size_t home = Bucket(ids_[e - 1]);
+    const bool stays = hole <= j ? (hole < home && home <= j)
+                                 : (hole < home || home <= j);
+    if (!stays) {
+      index_[hole] = e;
+      hole = j;
+    }
+  }
+  index_[hole] = kEmpty;
+}
+
+void HostAssetStore::Rehash(std::size_t buckets) {
+  index_.assign(buckets, kEmpty);
+  for (std::uint32_t s = 0; s < slots(); ++s) {
+    if (Live(s)) IndexInsert(ids_[s], s);
+  }
+}
+
+void HostAssetStore::ReserveHosts(std::size_t n) {
+  // Load factor at most 3/4.
+  std::size_t buckets = std::max(kMinBuckets, index_.size());
+  while (n * 4 > buckets * 3) buckets *= 2;
+  if (buckets != index_.size()) Rehash(buckets);
+}
+
+// ------------------------------------------------------------- the hosts
 
 std::uint32_t HostAssetStore::InternAzure(AzureSource&& s) {
   auto key = std::make_tuple(s.subscription_id, s.resource_group, s.vnet,
@@ -16,34 +173,147 @@ std::uint32_t HostAssetStore::InternAzure(AzureSource&& s) {
   return it->second;
 }
 
-void HostAssetStore::Upsert(HostAsset&& asset) {
-  Host h;
-  h.cloud_provider = asset.cloud_provider;
-  if (asset.azure) h.azure = InternAzure(std::move(*asset.azure));
-  h.qids.reserve(asset.vulns.size());
-  for (const auto& v : asset.vulns) h.qids.push_back(v.qid);
-  hosts_[asset.id] = std::move(h);
+void HostAssetStore::Insert(std::uint64_t id, CloudProvider provider,
+                            std::uint32_t azure) {
+  ReserveHosts(live_ + 1);
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    ids_[slot] = id;
+  } else {
+    if (slots() == kNoSlot - 1) {
+      throw std::length_error("host asset store: too many hosts");
+    }
+    slot = slots();
+    ids_.push_back(id);
+    provider_.push_back(kFreeSlot);
+    azure_.push_back(kNoAzure);
+    qid_begin_.push_back(0);
+    qid_count_.push_back(0);
+  }
+  provider_[slot] = static_cast<std::uint8_t>(provider);
+  azure_[slot] = azure;
+  StoreQids(slot);
+  IndexInsert(id, slot);
+  ++live_;
 }
 
-void HostAssetStore::Clear() {
-  hosts_.clear();
-  azure_sources_.clear();
-  azure_index_.clear();
+void HostAssetStore::Upsert(HostAsset&& asset) {
+  scratch_.clear();
+  scratch_.reserve(asset.vulns.size());
+  for (const auto& v : asset.vulns) scratch_.push_back(Encode(v.qid));
+  const std::uint32_t azure =
+      asset.azure ? InternAzure(std::move(*asset.azure)) : kNoAzure;
+  const std::uint32_t slot = Find(asset.id);
+  if (slot == kNoSlot) {
+    Insert(asset.id, asset.cloud_provider, azure);
+    return;
+  }
+  provider_[slot] = static_cast<std::uint8_t>(asset.cloud_provider);
+  azure_[slot] = azure;
+  StoreQids(slot);
+}
+
+void HostAssetStore::Erase(std::uint64_t id) {
+  const std::uint32_t slot = Find(id);
+  if (slot == kNoSlot) return;
+  IndexErase(id);
+  pool_garbage_ += qid_count_[slot];
+  qid_count_[slot] = 0;
+  qid_begin_[slot] = 0;
+  provider_[slot] = kFreeSlot;
+  azure_[slot] = kNoAzure;
+  free_slots_.push_back(slot);
+  --live_;
+  MaybeCompact();
+}
+
+void HostAssetStore::Clear() { *this = HostAssetStore{}; }
+
+HostAssetStore::Host HostAssetStore::Materialize(std::uint32_t slot) const {
+  Host h;
+  h.cloud_provider = static_cast<CloudProvider>(provider_[slot]);
+  h.azure = azure_[slot];
+  QidRange qids(pool_.cbegin() + qid_begin_[slot], qid_count_[slot],
+                wide_qids_.data());
+  h.qids.assign(qids.begin(), qids.end());
+  return h;
+}
+
+HostAssetStore::Host HostAssetStore::HostsView::at(std::uint64_t id) const {
+  const std::uint32_t slot = s_->Find(id);
+  if (slot == kNoSlot) {
+    throw std::out_of_range("HostAssetStore: no host " + std::to_string(id));
+  }
+  return s_->Materialize(slot);
+}
+
+bool HostAssetStore::HostsView::contains(std::uint64_t id) const {
+  return s_->Find(id) != kNoSlot;
 }
 
 std::vector<std::uint64_t> HostAssetStore::DistinctQids() const {
   std::vector<std::uint64_t> out;
-  for (const auto& [id, h] : hosts_) {
-    out.insert(out.end(), h.qids.begin(), h.qids.end());
+  std::vector<std::uint32_t> wide;  // encoded
+  if (max_narrow_ < kBitmapMaxQid) {
+    std::vector<std::uint64_t> bits(max_narrow_ / 64 + 1, 0);
+    for (std::uint32_t s = 0; s < slots(); ++s) {
+      if (!Live(s)) continue;
+      auto it = pool_.cbegin() + qid_begin_[s];
+      for (std::uint32_t i = 0; i < qid_count_[s]; ++i, ++it) {
+        const std::uint32_t v = *it;
+        if ((v & kWideBit) != 0) {
+          wide.push_back(v);
+        } else {
+          bits[v / 64] |= std::uint64_t{1} << (v % 64);
+        }
+      }
+    }
+    for (std::size_t w = 0; w < bits.size(); ++w) {
+      for (std::uint64_t word = bits[w]; word != 0; word &= word - 1) {
+        out.push_back(w * 64 + static_cast<std::uint64_t>(__builtin_ctzll(word)));
+      }
+    }
+  } else {
+    std::vector<std::uint32_t> narrow;
+    for (std::uint32_t s = 0; s < slots(); ++s) {
+      if (!Live(s)) continue;
+      auto it = pool_.cbegin() + qid_begin_[s];
+      for (std::uint32_t i = 0; i < qid_count_[s]; ++i, ++it) {
+        ((*it & kWideBit) != 0 ? wide : narrow).push_back(*it);
+      }
+    }
+    std::sort(narrow.begin(), narrow.end());
+    narrow.erase(std::unique(narrow.begin(), narrow.end()), narrow.end());
+    out.assign(narrow.begin(), narrow.end());
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  // Wide QIDs are all >= 2^31, above every narrow one.
+  std::vector<std::uint64_t> decoded;
+  decoded.reserve(wide.size());
+  for (auto v : wide) decoded.push_back(Decode(v, wide_qids_.data()));
+  std::sort(decoded.begin(), decoded.end());
+  decoded.erase(std::unique(decoded.begin(), decoded.end()), decoded.end());
+  out.insert(out.end(), decoded.begin(), decoded.end());
   return out;
 }
 
-namespace {
-constexpr char kKind[] = "host-asset-store-v1";
-}  // namespace
+std::size_t HostAssetStore::MemoryBytes() const {
+  std::size_t n = ids_.capacity() * sizeof(std::uint64_t) +
+                  provider_.capacity() + azure_.capacity() * 4 +
+                  qid_begin_.capacity() * 4 + qid_count_.capacity() * 4 +
+                  free_slots_.capacity() * 4 + index_.capacity() * 4 +
+                  pool_.size() * 4 + wide_qids_.capacity() * 8 +
+                  wide_index_.size() * 32 + scratch_.capacity() * 4;
+  for (const auto& s : azure_sources_) {
+    n += 2 * (sizeof(AzureSource) + s.subscription_id.capacity() +
+              s.resource_group.capacity() + s.vnet.capacity() +
+              s.subnet.capacity() + s.location.capacity() + s.state.capacity());
+  }
+  return n;
+}
+
+// ----------------------------------------------------------- durability
 
 void HostAssetStore::Save(const std::filesystem::path& path) const {
   BinaryStateWriter w(path, kKind);
@@ -54,14 +324,15 @@ void HostAssetStore::Save(const std::filesystem::path& path) const {
       w.Str(*f);
     }
   }
-  w.U64(hosts_.size());
-  for (const auto& [id, h] : hosts_) {
+  w.U64(live_);
+  ForEachHost([&](std::uint64_t id, CloudProvider provider,
+                  std::uint32_t azure, const QidRange& qids) {
     w.U64(id);
-    w.U64(static_cast<std::uint64_t>(h.cloud_provider));
-    w.U64(h.azure == kNoAzure ? 0 : std::uint64_t{h.azure} + 1);
-    w.U64(h.qids.size());
-    for (auto q : h.qids) w.U64(q);
-  }
+    w.U64(static_cast<std::uint64_t>(provider));
+    w.U64(azure == kNoAzure ? 0 : std::uint64_t{azure} + 1);
+    w.U64(qids.size());
+    for (auto q : qids) w.U64(q);
+  });
   w.Commit();
 }
 
@@ -79,29 +350,39 @@ bool HostAssetStore::Load(const std::filesystem::path& path) {
     next.InternAzure(std::move(s));
   }
   auto n_hosts = r->U64();
-  next.hosts_.reserve(n_hosts);
+  // The file is verified, but do not trust a count to size memory blindly.
+  const std::size_t reserve =
+      static_cast<std::size_t>(std::min<std::uint64_t>(n_hosts, 1u << 24));
+  next.ReserveHosts(reserve);
+  next.ids_.reserve(reserve);
+  next.provider_.reserve(reserve);
+  next.azure_.reserve(reserve);
+  next.qid_begin_.reserve(reserve);
+  next.qid_count_.reserve(reserve);
   for (std::uint64_t i = 0; i < n_hosts; ++i) {
     auto id = r->U64();
-    Host h;
     auto provider = r->U64();
     auto azure = r->U64();
     if (provider > static_cast<std::uint64_t>(CloudProvider::kGcp) ||
         azure > n_azure) {
       throw StateError("state file " + path.string() + " has an invalid host");
     }
-    h.cloud_provider = static_cast<CloudProvider>(provider);
-    h.azure = azure == 0 ? kNoAzure : static_cast<std::uint32_t>(azure - 1);
     auto n_qids = r->U64();
     if (n_qids > 1'000'000) {
       throw StateError("state file " + path.string() + " has an invalid host");
     }
-    h.qids.resize(n_qids);
-    for (auto& q : h.qids) q = r->U64();
-    next.hosts_.emplace(id, std::move(h));
+    next.scratch_.clear();
+    for (std::uint64_t q = 0; q < n_qids; ++q) {
+      next.scratch_.push_back(next.Encode(r->U64()));
+    }
+    if (next.Find(id) != kNoSlot) continue;  // first one wins, as before
+    next.Insert(id, static_cast<CloudProvider>(provider),
+                azure == 0 ? kNoAzure : static_cast<std::uint32_t>(azure - 1));
   }
   if (!r->AtEnd()) {
     throw StateError("state file " + path.string() + " has trailing data");
   }
+  next.scratch_ = {};
   *this = std::move(next);
   return true;
 }

@@ -30,14 +30,31 @@ inline constexpr std::string_view kFindingCountPath =
 inline constexpr std::string_view kKnowledgeBasePath =
     "/api/2.0/fo/knowledge_base/vuln/";
 
+// How a fault answers (see /sim/fail in simulator.h).
+enum class FaultKind {
+  kStatus,    // an HTTP status (0 = the normal answer, after delay_ms)
+  kReset,     // close the connection (TCP RST) without any response
+  kTruncate,  // the real answer, cut short after `bytes` body bytes
+};
+
 // A failure to inject into upcoming Qualys API answers (see /sim/fail).
 struct Fault {
   std::string path_contains;
-  int status = 0;    // 0: answer normally (after delay_ms)
-  std::string code;  // SIMPLE_RETURN CODE / QPS responseCode
-  int remaining = 1;
-  int wait_seconds = 2;  // X-RateLimit-ToWait-Sec for 409
+  std::string body_contains;  // and, if set, the body or query contains this
+  FaultKind kind = FaultKind::kStatus;
+  int status = 0;          // kStatus; 0: answer normally (after delay_ms)
+  std::string code;        // SIMPLE_RETURN CODE / QPS responseCode
+  int remaining = 1;       // answers still to fault
+  bool unlimited = false;  // times=0: until /sim/fail?clear=1
+  int skip = 0;            // matching requests served normally first
+  int wait_seconds = 2;    // X-RateLimit-ToWait-Sec for 409; -1: no header
   int delay_ms = 0;
+  // kTruncate: body bytes written before the close (-1: half the body), and
+  // whether the framing is chunked (a chunk announced longer than sent)
+  // instead of a Content-Length larger than the bytes written.
+  std::int64_t bytes = -1;
+  bool chunked = false;
+  std::uint64_t hits = 0;  // answers faulted so far
 };
 
 class Router {
@@ -50,6 +67,10 @@ class Router {
   std::map<std::string, std::uint64_t> RequestCounts() const;
   void AddFault(Fault fault);
   void ClearFaults();
+  // {"active":[{path,match,kind,status,remaining,skip,hits},...],
+  //  "applied":{path:n,...}} (applied: faulted answers per endpoint path
+  //  since start, cleared faults included).
+  std::string FaultsJson() const;
 
  private:
   // One exchange, as the handlers see it.
@@ -65,6 +86,14 @@ class Router {
   bool Authorized(Poco::Net::HTTPServerRequest& request) const;
   // Returns true when a fault answered the request.
   bool ApplyFault(Context& ctx);
+  // The normal answer of a Qualys endpoint (after auth and faults).
+  void Dispatch(Context& ctx);
+  // 401 as the API sends it for bad credentials.
+  void Unauthorized(Context& ctx);
+  // Writes the normal answer cut short, then closes the connection.
+  void SendTruncated(Context& ctx, const Fault& fault);
+  // Closes the connection with a TCP RST and no response.
+  static void ResetConnection(Context& ctx);
 
   void HostAssets(Context& ctx, bool count_only);
   void WasFindings(Context& ctx, bool count_only);
@@ -77,6 +106,7 @@ class Router {
   mutable std::mutex mu_;
   std::map<std::string, std::uint64_t> counts_;
   std::vector<Fault> faults_;
+  std::map<std::string, std::uint64_t> faults_applied_;
   std::chrono::steady_clock::time_point window_start_;
   std::uint32_t window_calls_ = 0;
   std::atomic<int> v2_running_{0};

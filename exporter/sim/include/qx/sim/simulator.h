@@ -14,12 +14,35 @@
 //   POST /sim/advance[?n=K]            next epoch(s) -> {"epoch":N}
 //   GET  /sim/expected?min_scans=N     ExpectedJson(N)
 //   GET  /sim/stats                    {path:count,...} (RequestCounts)
-//   POST /sim/fail?path=P&status=S[&times=K][&code=C][&wait=W][&delay_ms=D]
-//        the next K (default 1) Qualys requests whose path contains P answer
-//        with HTTP S (409: SIMPLE_RETURN CODE C, default 1965, with
-//        X-RateLimit-ToWait-Sec W; 5xx/414: an HTML gateway page; 200 on a
-//        QPS path: a ServiceResponse with responseCode C). status=0 with
-//        delay_ms only delays the normal answer. /sim/fail?clear=1 clears.
+//   GET  /sim/faults                   {"active":[{path,match,kind,status,
+//        remaining,skip,hits}],"applied":{path:n}} (faulted answers so far)
+//   POST /sim/fail?path=P&status=S[&match=M][&times=K][&skip=N][&code=C]
+//                 [&wait=W][&delay_ms=D][&bytes=B][&chunked=1]
+//        the next K (default 1; 0 = until cleared) Qualys requests whose
+//        path contains P (and, with match, whose body or query string
+//        contains M, e.g. match=operator%3D%22GREATER%22 for the pages after
+//        the first of a walk), after N (default 0) such requests served
+//        normally, are faulted (after sleeping D ms, if given). The first
+//        active fault that matches a request decides. S is one of
+//          0         no fault, only the delay: the normal answer after D ms
+//          401       the credentials are rejected as for a wrong password
+//                    (INVALID_CREDENTIALS / SIMPLE_RETURN "Bad Login/
+//                    Password"), like after a password rotation
+//          409       SIMPLE_RETURN CODE C (default 1965 rate limit; 1960
+//                    concurrency) with X-RateLimit-ToWait-Sec W (default 2;
+//                    wait=none: no such header, as QPS may answer)
+//          414, 5xx  an HTML gateway page (text/html)
+//          200..599  otherwise: on a QPS path a ServiceResponse with
+//                    responseCode C (default OTHER_ERROR), on API v2 a
+//                    SIMPLE_RETURN CODE C (default 1999)
+//          reset     no response: the connection is closed with a TCP RST
+//          truncate  the real answer's status and headers with a
+//                    Content-Length larger than what follows (chunked=1: a
+//                    chunk announced longer than what follows), the first B
+//                    body bytes (default half; 0 = close right after the
+//                    headers), then the connection is closed
+//        Repeating a fault K times gives bursts and storms (K 5xx, K 409s).
+//        /sim/fail?clear=1 clears every fault.
 #pragma once
 
 #include <cstdint>
