@@ -8,6 +8,7 @@
 #include <glog/logging.h>
 #include <signal.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,19 @@ DEFINE_uint64(empty_page_every, 3,
               "Every Nth search page is empty but has more records (API 3.2 "
               "behaviour); 0 = never");
 DEFINE_int32(max_limit_results, 1000, "Cap of limitResults");
+DEFINE_string(filtered_pages, "window",
+              "How searches with criteria other than id page: window (each "
+              "page scans limitResults records and returns the matching ones, "
+              "API 3.2 notes) or dense (pages hold limitResults matches)");
+DEFINE_string(cloud_mix, "60,15,10,15",
+              "Weights of Azure, EC2, GCP and no-cloud host assets");
+DEFINE_int32(vulns_per_host, -1,
+             "Detections per host asset (-1: 0-8, mostly 2-4)");
+DEFINE_double(host_change_percent, 6,
+              "Share of host assets changed per epoch, percent");
+DEFINE_int32(was_rescan_percent, 65,
+             "Share of web apps rescanned per epoch, percent (at least one "
+             "is)");
 DEFINE_string(username, "demo",
               "API user name (the password comes from env "
               "QUALYS_SIM_PASSWORD, default demo)");
@@ -60,6 +74,28 @@ bool WritePortFile(const std::string& path, std::uint16_t port) {
     if (!out.flush()) return false;
   }
   return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// "60,15,10,15" -> weights; false unless four non-negative integers with
+// a positive sum.
+bool ParseCloudMix(const std::string& text, std::array<int, 4>* out) {
+  std::array<int, 4> w{};
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const std::size_t comma = text.find(',', pos);
+    const std::string part = text.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (part.empty() || part.size() > 6 ||
+        part.find_first_not_of("0123456789") != std::string::npos) {
+      return false;
+    }
+    w[i] = std::stoi(part);
+    if ((comma == std::string::npos) != (i + 1 == w.size())) return false;
+    pos = comma + 1;
+  }
+  if (w[0] + w[1] + w[2] + w[3] <= 0) return false;
+  *out = w;
+  return true;
 }
 
 }  // namespace
@@ -93,6 +129,31 @@ int main(int argc, char** argv) {
   opts.findings_per_webapp =
       static_cast<std::size_t>(FLAGS_findings_per_webapp);
   opts.empty_page_every = static_cast<std::size_t>(FLAGS_empty_page_every);
+  if (FLAGS_filtered_pages == "window") {
+    opts.filtered_pages = qx::sim::SimOptions::FilteredPages::kWindow;
+  } else if (FLAGS_filtered_pages == "dense") {
+    opts.filtered_pages = qx::sim::SimOptions::FilteredPages::kDense;
+  } else {
+    LOG(ERROR) << "--filtered_pages must be window or dense, not \""
+               << FLAGS_filtered_pages << "\"";
+    return 2;
+  }
+  if (!ParseCloudMix(FLAGS_cloud_mix, &opts.host_mix.cloud_weights)) {
+    LOG(ERROR) << "--cloud_mix must be four non-negative weights with a "
+                  "positive sum (azure,aws,gcp,none), not \""
+               << FLAGS_cloud_mix << "\"";
+    return 2;
+  }
+  if (FLAGS_vulns_per_host > 64 ||
+      FLAGS_host_change_percent < 0 || FLAGS_host_change_percent > 100 ||
+      FLAGS_was_rescan_percent < 0 || FLAGS_was_rescan_percent > 100) {
+    LOG(ERROR) << "--vulns_per_host must be at most 64 and the percentages "
+                  "within 0..100";
+    return 2;
+  }
+  opts.host_mix.vulns_per_host = FLAGS_vulns_per_host;
+  opts.host_mix.change_percent = FLAGS_host_change_percent;
+  opts.was_rescan_percent = static_cast<unsigned>(FLAGS_was_rescan_percent);
   opts.max_limit_results =
       static_cast<std::uint32_t>(std::max(1, FLAGS_max_limit_results));
   opts.username = FLAGS_username;

@@ -31,6 +31,19 @@ def expected_rows(rows, keys):
 
 
 class ExporterVsSimulator(unittest.TestCase):
+    def assert_host_families_match(self, m, exp):
+        got = {d["cloud_provider"]: v for d, v in series(m, "qualys_host_assets")}
+        self.assertEqual(got, {k: float(v) for k, v in exp["host_assets"].items()})
+        keys = ("subscription_id", "resource_group", "vnet", "subnet", "location", "state")
+        self.assertEqual(nonzero(m, "qualys_azure_host_assets", keys),
+                         expected_rows(exp["azure_host_assets"], keys))
+        keys = ("subscription_id", "vnet", "subnet", "severity")
+        self.assertEqual(nonzero(m, "qualys_azure_host_vulnerabilities", keys),
+                         expected_rows(exp["azure_host_vulnerabilities"], keys))
+        keys = ("cloud_provider", "severity")
+        self.assertEqual(nonzero(m, "qualys_host_vulnerabilities", keys),
+                         expected_rows(exp["host_vulnerabilities"], keys))
+
     def test_once_matches_simulator_ground_truth(self):
         with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
             r = run_once(base, state, extra=PAGE)
@@ -40,19 +53,8 @@ class ExporterVsSimulator(unittest.TestCase):
             m = parse_exposition(r.stdout)
             exp = sim_expected(base)
 
-            got = {d["cloud_provider"]: v for d, v in series(m, "qualys_host_assets")}
-            self.assertEqual(got, {k: float(v) for k, v in exp["host_assets"].items()})
-            self.assertEqual(sum(got.values()), 420)
-
-            keys = ("subscription_id", "resource_group", "vnet", "subnet", "location", "state")
-            self.assertEqual(nonzero(m, "qualys_azure_host_assets", keys),
-                             expected_rows(exp["azure_host_assets"], keys))
-            keys = ("subscription_id", "vnet", "subnet", "severity")
-            self.assertEqual(nonzero(m, "qualys_azure_host_vulnerabilities", keys),
-                             expected_rows(exp["azure_host_vulnerabilities"], keys))
-            keys = ("cloud_provider", "severity")
-            self.assertEqual(nonzero(m, "qualys_host_vulnerabilities", keys),
-                             expected_rows(exp["host_vulnerabilities"], keys))
+            self.assert_host_families_match(m, exp)
+            self.assertEqual(sum(v for _, v in series(m, "qualys_host_assets")), 420)
             # Severities 1-5 exist for every known subnet, zeros included.
             subnets = {(d["subscription_id"], d["vnet"], d["subnet"])
                        for d, _ in series(m, "qualys_azure_host_vulnerabilities")}
@@ -82,6 +84,28 @@ class ExporterVsSimulator(unittest.TestCase):
             self.assertEqual(series(m, "qualys_up")[0][1], 1.0)
             # First poll with empty state is the baseline: nothing counted.
             self.assertEqual(sum(v for _, v in series(m, "qualys_was_findings_became_recurring_total")), 0)
+
+    def test_incremental_polls_with_dense_pages_ask_little_and_stay_exact(self):
+        # Filter-then-page, as an API that indexes `updated` would answer:
+        # a steady-state poll costs one page per changed-since field.
+        args = ("--seed=11", "--host_assets=420", "--webapps=4", "--findings_per_webapp=20",
+                "--empty_page_every=0", "--filtered_pages=dense", "--host_change_percent=3")
+        search = "/qps/rest/2.0/search/am/hostasset"
+        with simulator(*args) as (base, _), tempfile.TemporaryDirectory() as state:
+            r = run_once(base, state, extra=PAGE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            full_calls = sim_stats(base).get(search, 0)
+            self.assertEqual(full_calls, 9)  # ceil(420 / 50)
+            for _ in range(2):
+                sim_advance(base)
+                before = sim_stats(base).get(search, 0)
+                r = run_once(base, state, extra=PAGE)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("hostasset: incremental sync", r.stderr)
+                # ~13 of 420 hosts change: one page for `updated`, one for
+                # `vulnsUpdated`.
+                self.assertEqual(sim_stats(base).get(search, 0) - before, 2)
+                self.assert_host_families_match(parse_exposition(r.stdout), sim_expected(base))
 
     def test_wrong_password_fails_clearly_and_never_leaks_it(self):
         secret = "Wr0ng-Pa55word-xyzzy"

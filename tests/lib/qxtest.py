@@ -81,6 +81,11 @@ def http(url, data=None, headers=None, timeout=10):
 
 
 @contextlib.contextmanager
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def simulator(*extra, password="sim-secret", username="simuser"):
     """Starts qualys-sim on a free port; yields (base_url, proc)."""
     with tempfile.TemporaryDirectory() as d:
@@ -88,7 +93,7 @@ def simulator(*extra, password="sim-secret", username="simuser"):
         args = [os.path.join(BIN, "qualys-sim"), "--port=0", f"--port_file={port_file}",
                 f"--username={username}", *extra]
         with Proc(args, env={"QUALYS_SIM_PASSWORD": password}, name="qualys-sim") as p:
-            port = wait_for(lambda: open(port_file).read().strip(), what="qualys-sim port file")
+            port = wait_for(lambda: read_text(port_file).strip(), what="qualys-sim port file")
             yield f"http://127.0.0.1:{port}", p
 
 

@@ -130,6 +130,31 @@ TEST(QualysClient, WaitsWhatThe409Says) {
   EXPECT_EQ(h.observer.codes, (std::vector<std::string>{"kb:409", "kb:200"}));
 }
 
+TEST(QualysClient, WaitsWhatThe1965TextSaysWhenQpsSendsNoHeaders) {
+  Harness h;
+  std::string body = kRateLimited;
+  body.replace(body.find("another 2 seconds"), 17, "another 37 seconds");
+  h.transport->script.push_back({409, body});
+  h.transport->script.push_back({200, "ok"});
+  HttpRequest req;
+  h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+  ASSERT_EQ(h.sleeps.size(), 1u);
+  EXPECT_GE(h.sleeps[0].count(), 37000);
+  EXPECT_LE(h.sleeps[0].count(), 38000);
+}
+
+TEST(QualysClient, HonoursRetryAfterOn503) {
+  Harness h;
+  h.transport->script.push_back(
+      {503, "<html><title>busy</title></html>", {{"Retry-After", "12"}}, "text/html"});
+  h.transport->script.push_back({200, "ok"});
+  HttpRequest req;
+  h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+  ASSERT_EQ(h.sleeps.size(), 1u);
+  EXPECT_GE(h.sleeps[0].count(), 12000);
+  EXPECT_LE(h.sleeps[0].count(), 13000);
+}
+
 TEST(QualysClient, RetriesTransientFailuresWithGrowingBackoff) {
   Harness h;
   h.transport->script.push_back({503, "<html><title>Service Unavailable</title></html>", {}, "text/html"});

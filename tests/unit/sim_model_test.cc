@@ -197,6 +197,33 @@ TEST(SimPaginationTest, WindowsAndForcedEmptyPages) {
   EXPECT_FALSE(p.last_id);
 }
 
+TEST(SimPaginationTest, DensePagesHoldLimitMatchesAndEndAtTheLastMatch) {
+  auto id_of = [](std::uint64_t pos) { return 1000 + pos * 10; };
+  // Every 7th record matches: 0, 7, 14, 21, 28 of 30.
+  auto match = [](std::uint64_t pos) { return pos % 7 == 0; };
+  PagePlan p = PlanDensePage(0, 30, 2, 0, std::nullopt, id_of, match);
+  EXPECT_EQ(p.window_begin, 0u);
+  EXPECT_EQ(p.window_end, 8u);  // holds 0 and 7
+  EXPECT_TRUE(p.has_more);
+  EXPECT_EQ(p.last_id, 1070u);
+  p = PlanDensePage(8, 30, 2, 0, 1070u, id_of, match);
+  EXPECT_EQ(p.window_end, 22u);  // 14 and 21
+  EXPECT_TRUE(p.has_more);
+  // The last page: 28 only; nothing matches after it, so no more records.
+  p = PlanDensePage(22, 30, 2, 0, 1210u, id_of, match);
+  EXPECT_EQ(p.window_end, 30u);
+  EXPECT_FALSE(p.has_more);
+  // A page that ends exactly on the last match says there is no more.
+  p = PlanDensePage(22, 29, 1, 0, 1210u, id_of, match);
+  EXPECT_EQ(p.window_end, 29u);
+  EXPECT_FALSE(p.has_more);
+  EXPECT_EQ(p.last_id, 1280u);
+  // Forced empty pages still happen (every 2nd page here).
+  p = PlanDensePage(5, 30, 5, 2, 1040u, id_of, match);
+  EXPECT_TRUE(p.forced_empty);
+  EXPECT_TRUE(p.has_more);
+}
+
 TEST(SimKnowledgeBaseTest, SortedAndUnknownQidsAbsent) {
   const auto entries = KnowledgeBaseEntries();
   ASSERT_GT(entries.size(), 50u);
@@ -305,6 +332,23 @@ TEST(SimHostAssetsTest, ChangesMoveModifiedIntoTheEpoch) {
   }
   EXPECT_GT(changed, 60u);
   EXPECT_LT(changed, 400u);
+}
+
+TEST(SimHostAssetsTest, MixKnobsShapeTheEstate) {
+  HostMix mix;
+  mix.cloud_weights = {1, 0, 0, 0};
+  mix.vulns_per_host = 5;
+  mix.change_percent = 1;
+  const HostAssetGenerator gen(3, 20000, kBase, mix);
+  std::size_t changed = 0;
+  for (std::uint64_t i = 0; i < gen.size(); ++i) {
+    const HostAssetRec before = gen.Generate(i, Times(0));
+    ASSERT_EQ(before.cloud, Cloud::kAzure);
+    ASSERT_EQ(before.vulns.size(), 5u);
+    changed += gen.Generate(i, Times(1)).modified != before.modified ? 1 : 0;
+  }
+  EXPECT_GT(changed, 150u);  // 1 % of 20000 is 200
+  EXPECT_LT(changed, 250u);
 }
 
 TEST(SimWasTest, InitialShapeAndEvolution) {

@@ -4,6 +4,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <sstream>
 #include <thread>
@@ -67,6 +68,24 @@ std::string ExtractTag(std::string_view body, std::string_view tag) {
     }
   }
   return out;
+}
+
+// Seconds to wait named by a SIMPLE_RETURN rate-limit answer (CODE 1965,
+// "... cannot be run again for another 42 seconds."), if it names any.
+std::optional<std::int64_t> WaitFromSimpleReturn(std::string_view body) {
+  auto sr = ParseSimpleReturn(body);
+  if (!sr || sr->code != "1965") return std::nullopt;
+  std::string_view text = sr->text;
+  auto pos = text.find(" second");
+  if (pos == std::string_view::npos) return std::nullopt;
+  auto begin = pos;
+  while (begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]))) {
+    --begin;
+  }
+  std::int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data() + begin, text.data() + pos, n);
+  if (ec != std::errc() || ptr != text.data() + pos) return std::nullopt;
+  return n;
 }
 
 // Counts the bytes the parser pulls, so a body cut short by the peer (fewer
@@ -229,8 +248,8 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
           }
           return;
         }
-        std::string detail =
-            DescribeErrorBody(head.content_type, ReadCapped(body, 64 * 1024));
+        const std::string error_body = ReadCapped(body, 64 * 1024);
+        std::string detail = DescribeErrorBody(head.content_type, error_body);
         std::string message = std::string(endpoint) + ": HTTP " +
                               std::to_string(head.status) + " " + head.reason +
                               ": " + detail;
@@ -244,11 +263,16 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
           throw ApiError(message, head.status);
         }
         last_error = message;
-        if (rl.to_wait_sec && *rl.to_wait_sec >= 0) {
-          auto server_wait = std::chrono::seconds(*rl.to_wait_sec);
+        std::optional<std::int64_t> to_wait = rl.to_wait_sec;
+        if (!to_wait || *to_wait < 0) to_wait = HeaderInt(head, "Retry-After");
+        // QPS calls may omit the rate-limit headers; the 1965 text still
+        // says how long ("cannot be run again for another N seconds").
+        if (!to_wait || *to_wait < 0) to_wait = WaitFromSimpleReturn(error_body);
+        if (to_wait && *to_wait >= 0) {
+          auto server_wait = std::chrono::seconds(*to_wait);
           if (server_wait > retry_.max_server_wait) {
             throw ApiError(message + "; server asks to wait " +
-                               std::to_string(*rl.to_wait_sec) +
+                               std::to_string(*to_wait) +
                                " s, more than the configured maximum",
                            head.status);
           }

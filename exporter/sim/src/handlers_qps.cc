@@ -220,6 +220,11 @@ FieldValue FindingField(const WasDataset& was, const WasFindingRec& f,
 
 }  // namespace
 
+bool Router::DensePages(const Query& query) const {
+  return options_.filtered_pages == SimOptions::FilteredPages::kDense &&
+         query.has_predicates();
+}
+
 void Router::HostAssets(Context& ctx, bool count_only) {
   auto search =
       ParseSearch({ctx.req, ctx.resp, ctx.body}, kHostAssetXsd, kHostFields);
@@ -245,10 +250,18 @@ void Router::HostAssets(Context& ctx, bool count_only) {
          RenderQpsCount(kHostAssetXsd, count));
     return;
   }
+  const auto id_of = [&](std::uint64_t pos) { return gen.IdOf(pos); };
+  const bool dense = DensePages(query);
+  const std::uint64_t limit = EffectiveLimit(search->request, options_);
   const PagePlan plan =
-      PlanPage(begin, end, EffectiveLimit(search->request, options_),
-               options_.empty_page_every, query.after_id(),
-               [&](std::uint64_t pos) { return gen.IdOf(pos); });
+      dense
+          ? PlanDensePage(begin, end, limit, options_.empty_page_every,
+                          query.after_id(), id_of,
+                          [&](std::uint64_t pos) {
+                            return matches_query(gen.Generate(pos, epoch_times));
+                          })
+          : PlanPage(begin, end, limit, options_.empty_page_every,
+                     query.after_id(), id_of);
   std::vector<HostAssetRec> matches;
   for (std::uint64_t pos = plan.window_begin; pos < plan.window_end; ++pos) {
     HostAssetRec h = gen.Generate(pos, epoch_times);
@@ -307,11 +320,20 @@ void Router::WasFindings(Context& ctx, bool count_only) {
       }
       return RenderQpsCount(kFindingXsd, count);
     }
+    const auto id_of = [&](std::uint64_t pos) {
+      return findings[static_cast<std::size_t>(pos)].id;
+    };
+    const bool dense = DensePages(query);
     const PagePlan plan =
-        PlanPage(begin, end, limit, options_.empty_page_every, query.after_id(),
-                 [&](std::uint64_t pos) {
-                   return findings[static_cast<std::size_t>(pos)].id;
-                 });
+        dense
+            ? PlanDensePage(begin, end, limit, options_.empty_page_every,
+                            query.after_id(), id_of,
+                            [&](std::uint64_t pos) {
+                              return matches_query(
+                                  findings[static_cast<std::size_t>(pos)]);
+                            })
+            : PlanPage(begin, end, limit, options_.empty_page_every,
+                       query.after_id(), id_of);
     std::vector<const WasFindingRec*> matches;
     for (std::uint64_t pos = plan.window_begin; pos < plan.window_end; ++pos) {
       const WasFindingRec& f = findings[static_cast<std::size_t>(pos)];

@@ -174,10 +174,11 @@ std::span<const std::string_view> Ec2Regions() { return kEc2Regions; }
 std::span<const std::string_view> GcpZones() { return kGcpZones; }
 
 HostAssetGenerator::HostAssetGenerator(std::uint64_t seed, std::size_t count,
-                                       Seconds time_base)
+                                       Seconds time_base, HostMix mix)
     : seed_(seed),
       count_(count),
       time_base_(time_base),
+      mix_(mix),
       azure_(BuildTopology(seed)) {}
 
 std::uint64_t HostAssetGenerator::IdOf(std::uint64_t index) const {
@@ -220,8 +221,8 @@ void HostAssetGenerator::GenerateBase(std::uint64_t index,
   h->id = IdOf(index);
   h->salt = rng.Next();
 
-  // ~60% Azure, 15% EC2, 10% GCP, 15% no cloud source.
-  switch (rng.Weighted({60, 15, 10, 15})) {
+  // By default ~60% Azure, 15% EC2, 10% GCP, 15% no cloud source.
+  switch (rng.Weighted(mix_.cloud_weights)) {
     case 0:
       h->cloud = Cloud::kAzure;
       break;
@@ -302,7 +303,10 @@ void HostAssetGenerator::GenerateBase(std::uint64_t index,
 
   // 0-8 detections from the QID pool.
   const std::span<const std::uint64_t> pool = HostQidPool();
-  const std::size_t n = rng.Weighted({12, 14, 16, 16, 14, 11, 8, 5, 4});
+  const std::size_t n =
+      mix_.vulns_per_host >= 0
+          ? std::min(static_cast<std::size_t>(mix_.vulns_per_host), pool.size())
+          : rng.Weighted({12, 14, 16, 16, 14, 11, 8, 5, 4});
   const bool huge = index % 97 == 13;
   std::vector<std::size_t> picked;
   while (picked.size() < n) {
@@ -375,9 +379,11 @@ HostAssetRec HostAssetGenerator::Generate(
   GenerateBase(index, &h);
   const auto epochs = static_cast<int>(epoch_times.size());
   for (int e = 1; e < epochs; ++e) {
-    // ~6% of the assets change in an epoch.
-    if (Hash({seed_, index, static_cast<std::uint64_t>(e), kSaltChange}) % 100 <
-        6) {
+    // mix_.change_percent of the assets change in an epoch.
+    if (static_cast<double>(Hash({seed_, index, static_cast<std::uint64_t>(e),
+                                  kSaltChange}) %
+                            1000000) <
+        mix_.change_percent * 10000) {
       ApplyChange(e, epoch_times[static_cast<std::size_t>(e)], &h);
     }
   }

@@ -67,7 +67,8 @@ struct Simulator::Impl {
   explicit Impl(SimOptions o)
       : options(std::move(o)),
         data(options.seed, options.host_assets, options.webapps,
-             options.findings_per_webapp, options.time_base),
+             options.findings_per_webapp, options.time_base, options.host_mix,
+             options.was_rescan_percent),
         router(options, &data),
         pool(2, std::max(2, options.http_threads) + 2, 60) {}
 

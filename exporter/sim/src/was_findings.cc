@@ -178,8 +178,10 @@ void WasDataset::AddScan(std::size_t webapp, Seconds launched) {
 }
 
 WasDataset::WasDataset(std::uint64_t seed, std::size_t webapps,
-                       std::size_t findings_per_webapp, Seconds time_base)
+                       std::size_t findings_per_webapp, Seconds time_base,
+                       unsigned rescan_percent)
     : seed_(seed),
+      rescan_percent_(rescan_percent),
       next_finding_id_(701'259 + Hash({seed, 5}) % 1000),
       next_scan_id_(3'972'937 + Hash({seed, 6}) % 1000) {
   // Web apps and their past (weekly) scans.
@@ -427,7 +429,8 @@ void WasDataset::Advance(int new_epoch, Seconds at) {
   if (apps == 0) return;
   std::vector<bool> scanned(apps, false);
   for (std::size_t w = 0; w < apps; ++w) {
-    scanned[w] = Hash({seed_, w, e, kSaltScanned}) % 100 < 65 || w == e % apps;
+    scanned[w] = Hash({seed_, w, e, kSaltScanned}) % 100 < rescan_percent_ ||
+                 w == e % apps;
     if (!scanned[w]) continue;
     AddScan(w, at + 1);
   }

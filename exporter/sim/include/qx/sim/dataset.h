@@ -22,7 +22,8 @@ class Dataset {
   // wall clock. With a fixed time base epoch e happens at time_base + e days
   // and every timestamp is reproducible; otherwise Advance() happens "now".
   Dataset(std::uint64_t seed, std::size_t host_assets, std::size_t webapps,
-          std::size_t findings_per_webapp, Seconds time_base = 0);
+          std::size_t findings_per_webapp, Seconds time_base = 0,
+          HostMix host_mix = {}, unsigned was_rescan_percent = 65);
 
   const HostAssetGenerator& hosts() const { return hosts_; }
   int epoch() const { return epoch_.load(); }

@@ -19,6 +19,8 @@ class HTTPServerResponse;
 
 namespace qx::sim {
 
+class Query;
+
 inline constexpr std::string_view kHostAssetPath =
     "/qps/rest/2.0/search/am/hostasset";
 inline constexpr std::string_view kFindingPath =
@@ -95,6 +97,8 @@ class Router {
   // Closes the connection with a TCP RST and no response.
   static void ResetConnection(Context& ctx);
 
+  // Whether a search pages densely (SimOptions::filtered_pages).
+  bool DensePages(const Query& query) const;
   void HostAssets(Context& ctx, bool count_only);
   void WasFindings(Context& ctx, bool count_only);
   void KnowledgeBase(Context& ctx);

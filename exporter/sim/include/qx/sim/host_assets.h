@@ -4,6 +4,7 @@
 // can be produced on demand.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -88,10 +89,22 @@ std::span<const std::string_view> GcpStates();
 std::span<const std::string_view> Ec2Regions();
 std::span<const std::string_view> GcpZones();
 
+// The shape of the generated estate; the defaults are a mixed enterprise
+// tenant. Benchmarks set other shapes (all Azure, 5 detections, 1 % churn).
+struct HostMix {
+  // Weights of Azure, EC2, GCP and no cloud source.
+  std::array<int, 4> cloud_weights = {60, 15, 10, 15};
+  // Detections per host; negative: 0-8, skewed towards 2-4.
+  int vulns_per_host = -1;
+  // Share of the hosts that change in each epoch, in percent.
+  double change_percent = 6;
+};
+
 class HostAssetGenerator {
  public:
   // time_base: "now" of epoch 0 (see kStampSpread).
-  HostAssetGenerator(std::uint64_t seed, std::size_t count, Seconds time_base);
+  HostAssetGenerator(std::uint64_t seed, std::size_t count, Seconds time_base,
+                     HostMix mix = {});
 
   std::size_t size() const { return count_; }
   std::uint64_t seed() const { return seed_; }
@@ -134,6 +147,7 @@ class HostAssetGenerator {
   std::uint64_t seed_;
   std::size_t count_;
   Seconds time_base_;
+  HostMix mix_;
   AzureTopology azure_;
 };
 

@@ -55,4 +55,33 @@ PagePlan PlanPage(std::uint64_t begin, std::uint64_t end, std::uint64_t limit,
   return plan;
 }
 
+// Dense paging: like PlanPage, but the window grows until it holds `limit`
+// candidates that match(pos), so pages are full whatever the criteria;
+// hasMoreRecords is true only if another match follows. The caller filters
+// the window with the same predicate.
+template <typename IdOf, typename Match>
+PagePlan PlanDensePage(std::uint64_t begin, std::uint64_t end,
+                       std::uint64_t limit, std::uint64_t empty_every,
+                       std::optional<std::uint64_t> after_id, IdOf&& id_of,
+                       Match&& match) {
+  PagePlan plan = PlanPage(begin, end, limit, empty_every, after_id, id_of);
+  if (plan.forced_empty || begin >= end) return plan;
+  if (limit == 0) limit = 1;
+  std::uint64_t found = 0;
+  std::uint64_t pos = begin;
+  for (; pos < end && found < limit; ++pos) {
+    if (match(pos)) ++found;
+  }
+  plan.window_end = pos;
+  plan.last_id = id_of(pos - 1);
+  plan.has_more = false;
+  for (; pos < end; ++pos) {
+    if (match(pos)) {
+      plan.has_more = true;
+      break;
+    }
+  }
+  return plan;
+}
+
 }  // namespace qx::sim

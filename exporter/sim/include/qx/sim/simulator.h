@@ -50,6 +50,8 @@
 #include <memory>
 #include <string>
 
+#include "qx/sim/host_assets.h"
+
 namespace qx::sim {
 
 struct SimOptions {
@@ -59,6 +61,10 @@ struct SimOptions {
   std::size_t host_assets = 500;
   std::size_t webapps = 6;
   std::size_t findings_per_webapp = 40;
+  // Shape of the host estate (cloud mix, detections, churn per epoch) and
+  // the share of web apps rescanned per epoch.
+  HostMix host_mix;
+  unsigned was_rescan_percent = 65;
   // "Now" of epoch 0, seconds since the Unix epoch. 0 (default): the wall
   // clock at start, and each Advance() happens at the wall-clock moment of
   // the call (changes are stamped a few seconds after it), so clients that
@@ -71,6 +77,13 @@ struct SimOptions {
   // Every Nth page is <count>0</count>, no <data>, hasMoreRecords true and an
   // advanced lastId (API 3.2 behaviour); 0 = never.
   std::size_t empty_page_every = 3;
+  // How a search with criteria other than id pages:
+  //  kWindow: each page scans limitResults records in id order and returns
+  //           those that match (sparse or empty pages; API 3.2 notes);
+  //  kDense:  matches are collected until limitResults are found, so a
+  //           search for few changed records takes few calls.
+  enum class FilteredPages { kWindow, kDense };
+  FilteredPages filtered_pages = FilteredPages::kWindow;
   // limitResults is capped here; the default page is 100, like the real API.
   std::uint32_t max_limit_results = 1000;
 

@@ -99,8 +99,11 @@ struct WasFindingRec {
 class WasDataset {
  public:
   // time_base: "now" of epoch 0 (see kStampSpread).
+  // rescan_percent: share of the web apps rescanned per epoch (at least
+  // one is).
   WasDataset(std::uint64_t seed, std::size_t webapps,
-             std::size_t findings_per_webapp, Seconds time_base);
+             std::size_t findings_per_webapp, Seconds time_base,
+             unsigned rescan_percent = 65);
 
   // Evolves to new_epoch (must be epoch()+1) at moment `at`: rescans some
   // web apps; the changes are stamped within (at, at + kStampSpread].
@@ -130,6 +133,7 @@ class WasDataset {
                               std::uint64_t salt) const;
 
   std::uint64_t seed_;
+  unsigned rescan_percent_;
   int epoch_ = 0;
   std::uint64_t next_finding_id_;
   std::uint64_t next_scan_id_;
