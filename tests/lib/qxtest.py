@@ -80,12 +80,12 @@ def http(url, data=None, headers=None, timeout=10):
         return r.read().decode()
 
 
-@contextlib.contextmanager
 def read_text(path):
     with open(path) as f:
         return f.read()
 
 
+@contextlib.contextmanager
 def simulator(*extra, password="sim-secret", username="simuser"):
     """Starts qualys-sim on a free port; yields (base_url, proc)."""
     with tempfile.TemporaryDirectory() as d:

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "qx/client/errors.h"
 #include "qx/poller/incremental_sync.h"
 #include "qx/store/host_asset_store.h"
 
@@ -97,8 +98,58 @@ TEST_F(IncrementalSyncTest, FullThenIncrementalWithOverlappingCursor) {
   EXPECT_EQ(calls_[1].criteria[0].field, "vulnsUpdated");
   EXPECT_EQ(calls_[0].criteria[0].op, "GREATER");
   // Cursor = start of the previous poll minus the 300 s overlap.
-  EXPECT_EQ(calls_[0].criteria[0].value, FormatIsoTimestamp(1'700'000'000 - 300));
+  const std::int64_t since = 1'700'000'000 - 300;
+  EXPECT_EQ(calls_[0].criteria[0].value, FormatIsoTimestamp(since));
+  ASSERT_EQ(calls_[0].criteria.size(), 1u);
+  // The second walk skips what the first one fetched: updated <= since.
+  ASSERT_EQ(calls_[1].criteria.size(), 2u);
+  EXPECT_EQ(calls_[1].criteria[0].value, FormatIsoTimestamp(since));
+  EXPECT_EQ(calls_[1].criteria[1].field, "updated");
+  EXPECT_EQ(calls_[1].criteria[1].op, "LESSER");
+  EXPECT_EQ(calls_[1].criteria[1].value, FormatIsoTimestamp(since + 1));
   EXPECT_EQ(sync.store().hosts().at(5).qids, std::vector<std::uint64_t>{42});
+}
+
+TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
+  Sync sync(options_, clock_);
+  sync.Run(Fetch(5), {});
+  auto plain = Fetch(5);
+  Sync::Fetch refusing = [&](const std::vector<Criterion>& criteria,
+                             std::optional<std::uint64_t> after, HostAssetStore& into,
+                             const std::function<void(const SearchProgress&)>& on_page) {
+    if (criteria.size() > 1) {
+      calls_.push_back({criteria, after});
+      throw ApiError("hostasset: responseCode INVALID_REQUEST: bad operator", 200,
+                     "INVALID_REQUEST");
+    }
+    return plain(criteria, after, into, on_page);
+  };
+  for (int poll = 0; poll < 2; ++poll) {
+    now_ += 1800;
+    calls_.clear();
+    auto r = sync.Run(refusing, {});
+    EXPECT_FALSE(r.full);
+    std::vector<std::size_t> sizes;
+    for (const auto& c : calls_) sizes.push_back(c.criteria.size());
+    // First poll: updated, the refused disjoint walk, then the plain one;
+    // afterwards only plain walks.
+    const std::vector<std::size_t> want =
+        poll == 0 ? std::vector<std::size_t>{1, 2, 1}
+                  : std::vector<std::size_t>{1, 1};
+    EXPECT_EQ(sizes, want);
+    EXPECT_EQ(calls_.back().criteria[0].field, "vulnsUpdated");
+  }
+  // Other errors are not retried.
+  Sync::Fetch failing = [&](const std::vector<Criterion>& criteria,
+                            std::optional<std::uint64_t> after, HostAssetStore& into,
+                            const std::function<void(const SearchProgress&)>& on_page)
+      -> SearchProgress {
+    if (criteria[0].field == "vulnsUpdated") throw ApiError("HTTP 401", 401);
+    return plain(criteria, after, into, on_page);
+  };
+  Sync fresh(options_, clock_);
+  now_ += 1800;
+  EXPECT_THROW(fresh.Run(failing, {}), ApiError);
 }
 
 TEST_F(IncrementalSyncTest, RestartResumesFromStoredCursorWithoutRedownloading) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "qx/client/errors.h"
 #include "qx/client/qps_search.h"
 #include "qx/poller/poller.h"
 #include "qx/poller/sync_state.h"
@@ -134,13 +135,40 @@ class IncrementalSync {
       std::error_code ec;
       std::filesystem::remove(Path(".partial"), ec);
     } else {
-      std::string since =
-          FormatIsoTimestamp(*state_.cursor - options_.cursor_overlap_seconds);
-      for (const auto& field : options_.incremental_fields) {
-        auto p = fetch({{field, "GREATER", since}}, std::nullopt, store_,
-                       [&](const SearchProgress& pr) {
-                         if (on_page) on_page(pr);
-                       });
+      const std::int64_t from = *state_.cursor - options_.cursor_overlap_seconds;
+      const std::string since = FormatIsoTimestamp(from);
+      // "Not newer than since" for whole-second timestamps.
+      const std::string not_after = FormatIsoTimestamp(from + 1);
+      const auto& fields = options_.incremental_fields;
+      auto forward = [&](const SearchProgress& pr) {
+        if (on_page) on_page(pr);
+      };
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        std::vector<Criterion> criteria = {{fields[i], "GREATER", since}};
+        // Leave out what an earlier walk of this poll already fetched (a
+        // record newer by several fields), so every changed record takes
+        // one slot of one page: ceil(changed/limitResults)+1 calls at most.
+        if (disjoint_walks_) {
+          for (std::size_t j = 0; j < i; ++j) {
+            criteria.push_back({fields[j], "LESSER", not_after});
+          }
+        }
+        SearchProgress p;
+        try {
+          p = fetch(criteria, std::nullopt, store_, forward);
+        } catch (const ApiError& e) {
+          // An API that refuses LESSER on these fields gets the plain
+          // search: duplicates cost calls, never records.
+          const bool rejected = !e.api_code().empty() || e.http_status() == 400;
+          if (criteria.size() == 1 || !rejected) throw;
+          LOG(WARNING) << options_.name << ": the API refused the search "
+                       << "that skips records already fetched (" << e.what()
+                       << "); asking for every record with a newer "
+                       << fields[i] << " from now on";
+          disjoint_walks_ = false;
+          criteria.resize(1);
+          p = fetch(criteria, std::nullopt, store_, forward);
+        }
         result.pages += p.pages;
         result.records += p.records;
       }
@@ -172,6 +200,7 @@ class IncrementalSync {
   Store store_;
   Store pending_;
   bool have_store_ = false;
+  bool disjoint_walks_ = true;  // false once the API refused LESSER
 };
 
 }  // namespace qx
