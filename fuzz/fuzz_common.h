@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "qx/client/errors.h"
+#include "qx/client/parsers.h"
 #include "qx/records/records.h"
 
 namespace qx::fuzz {
@@ -56,7 +57,7 @@ inline std::string Demangle(const char* name) {
   Finding(what + " (expected only qx::ParseError or qx::ApiError)");
 }
 
-// Call from LLVMFuzzerInitialize.
+// Called by LLVMFuzzerInitialize (fuzz_init.cc).
 inline void Init() {
   // Parsers may log malformed input; at millions of runs that is noise.
   // GLOG_minloglevel=0 in the environment brings the logs back for a replay.
@@ -81,6 +82,12 @@ inline std::size_t Touch(std::string_view s) {
   std::size_t h = s.size();
   for (char c : s) h = h * 131 + static_cast<unsigned char>(c);
   return h;
+}
+
+// The QPS envelope of a page.
+inline std::size_t TouchPageInfo(const QpsPageInfo& info) {
+  return Touch(info.response_code) + Touch(info.error_message) +
+         info.count.value_or(0) + info.last_id.value_or(0) + info.has_more_records;
 }
 
 // ParseKeywordPayload promises unique links per regex.

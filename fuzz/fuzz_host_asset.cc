@@ -7,11 +7,6 @@
 #include "fuzz_common.h"
 #include "qx/client/parsers.h"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  qx::fuzz::Init();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   volatile std::size_t sink = 0;
@@ -27,8 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& v : a.vulns) h += v.qid ^ v.host_instance_vuln_id;
       sink = sink + h;
     });
-    sink = sink + qx::fuzz::Touch(info.response_code) + qx::fuzz::Touch(info.error_message) +
-           info.count.value_or(0) + info.last_id.value_or(0) + info.has_more_records;
+    sink = sink + qx::fuzz::TouchPageInfo(info);
   });
   return 0;
 }

@@ -8,11 +8,6 @@
 #include "fuzz_common.h"
 #include "qx/client/parsers.h"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  qx::fuzz::Init();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   volatile std::size_t sink = 0;

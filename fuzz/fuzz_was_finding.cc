@@ -8,11 +8,6 @@
 #include "fuzz_common.h"
 #include "qx/client/parsers.h"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  qx::fuzz::Init();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   volatile std::size_t sink = 0;
@@ -33,8 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       h += qx::fuzz::CheckKeywordMatches(f.keyword_matches);
       sink = sink + h;
     });
-    sink = sink + qx::fuzz::Touch(info.response_code) + qx::fuzz::Touch(info.error_message) +
-           info.count.value_or(0) + info.last_id.value_or(0) + info.has_more_records;
+    sink = sink + qx::fuzz::TouchPageInfo(info);
   });
   return 0;
 }
