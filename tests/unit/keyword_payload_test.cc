@@ -98,6 +98,16 @@ TEST(KeywordPayload, CrlfTrailingSpacesAndIndentation) {
             (std::vector<KeywordMatch>{{"a", {"http://h/1"}}}));
 }
 
+TEST(KeywordPayload, Base64EncodedResponseIsDecoded) {
+  // Some WAS outputs base64-encode payload responses (wrapped at 40 here).
+  EXPECT_EQ(ParseKeywordPayload("UmVnZXg6IGEKTGlzdCBvZiBpbnRlcm5hbCBsaW5r\ncyBtYXRjaGluZyB3aXRoIHRoaXMgcmVnZXggYXJl\nOgpodHRwOi8vaC8xIHNlZW4gYXQgZm9sbG93aW5n\nIHBhcmVudChzKQpodHRwOi8vaC8K\n"),
+            (std::vector<KeywordMatch>{{"a", {"http://h/1"}}}));
+  // Text that merely looks like base64 but decodes to no "Regex:" block is
+  // parsed as sent: nothing.
+  EXPECT_THAT(ParseKeywordPayload("QUJDREVGR0g="), IsEmpty());
+  EXPECT_THAT(ParseKeywordPayload("Zm9v!!"), IsEmpty());
+}
+
 TEST(KeywordPayload, EllipsisLinesAreIgnored) {
   EXPECT_EQ(ParseKeywordPayload("Regex: a\n"
                                 "List of internal links matching with this "

@@ -10,6 +10,8 @@
 //   http://host/app/b.html seen at following parent(s)
 //   http://host/app/index.html
 //
+// A response sent base64-encoded is decoded first.
+//
 // Line-based state machine. Every line is trimmed (spaces, tabs, CR); blank
 // lines and elision lines ("...", "…") carry nothing and are skipped.
 //
@@ -39,7 +41,14 @@
 //
 // Blocks with the same regex are merged; links are unique per regex and kept
 // in the order first seen. Blocks without links are returned with none.
+#include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
+
+#include <cctype>
 #include <cstddef>
+#include <iterator>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -247,7 +256,44 @@ class KeywordPayloadParser {
 
 }  // namespace
 
+namespace {
+
+// Some WAS outputs send payload responses base64-encoded. Decodes text made
+// only of the base64 alphabet (whitespace aside) whose decoding holds a
+// "Regex:" block; nullopt for anything else, which is parsed as sent.
+std::optional<std::string> DecodeBase64Payload(std::string_view text) {
+  if (text.empty() || text.find("Regex:") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string compact;
+  compact.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isspace(c)) continue;
+    if (!std::isalnum(c) && ch != '+' && ch != '/' && ch != '=') {
+      return std::nullopt;
+    }
+    compact += ch;
+  }
+  if (compact.size() < 8 || compact.size() % 4 != 0) return std::nullopt;
+  std::istringstream in(compact);
+  Poco::Base64Decoder decoder(in);
+  std::string decoded;
+  try {
+    decoded.assign(std::istreambuf_iterator<char>(decoder),
+                   std::istreambuf_iterator<char>());
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+  if (decoded.find("Regex:") == std::string::npos) return std::nullopt;
+  return decoded;
+}
+
+}  // namespace
+
 std::vector<KeywordMatch> ParseKeywordPayload(std::string_view response_text) {
+  const std::optional<std::string> decoded = DecodeBase64Payload(response_text);
+  if (decoded) response_text = *decoded;
   KeywordPayloadParser parser;
   while (!response_text.empty()) {
     auto eol = response_text.find_first_of("\r\n");
