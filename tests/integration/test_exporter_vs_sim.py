@@ -44,6 +44,20 @@ class ExporterVsSimulator(unittest.TestCase):
         self.assertEqual(nonzero(m, "qualys_host_vulnerabilities", keys),
                          expected_rows(exp["host_vulnerabilities"], keys))
 
+    def assert_was_families_match(self, m, exp):
+        keys = ("webapp_id", "severity", "status", "category")
+        self.assertEqual(nonzero(m, "qualys_was_findings", keys),
+                         expected_rows(exp["was_findings"], keys))
+        keys = ("webapp_id", "severity")
+        self.assertEqual(nonzero(m, "qualys_was_recurring_findings", keys),
+                         expected_rows(exp["was_recurring_findings"], keys))
+        keys = ("webapp_id", "regex")
+        self.assertEqual(nonzero(m, "qualys_was_keyword_links", keys),
+                         expected_rows(exp["was_keyword_links"], keys))
+        keys = ("webapp_id",)
+        self.assertEqual(nonzero(m, "qualys_was_webapp_last_scan_timestamp_seconds", keys),
+                         expected_rows(exp["was_webapp_last_scan_timestamp_seconds"], keys))
+
     def test_once_matches_simulator_ground_truth(self):
         with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
             r = run_once(base, state, extra=PAGE)
@@ -63,18 +77,7 @@ class ExporterVsSimulator(unittest.TestCase):
                     m, "qualys_azure_host_vulnerabilities", subscription_id=s[0], vnet=s[1], subnet=s[2])}
                 self.assertTrue({"1", "2", "3", "4", "5"} <= sevs, (s, sevs))
 
-            keys = ("webapp_id", "severity", "status", "category")
-            self.assertEqual(nonzero(m, "qualys_was_findings", keys),
-                             expected_rows(exp["was_findings"], keys))
-            keys = ("webapp_id", "severity")
-            self.assertEqual(nonzero(m, "qualys_was_recurring_findings", keys),
-                             expected_rows(exp["was_recurring_findings"], keys))
-            keys = ("webapp_id", "regex")
-            self.assertEqual(nonzero(m, "qualys_was_keyword_links", keys),
-                             expected_rows(exp["was_keyword_links"], keys))
-            keys = ("webapp_id",)
-            self.assertEqual(nonzero(m, "qualys_was_webapp_last_scan_timestamp_seconds", keys),
-                             expected_rows(exp["was_webapp_last_scan_timestamp_seconds"], keys))
+            self.assert_was_families_match(m, exp)
             info_ids = {d["finding_id"] for d, _ in series(m, "qualys_was_recurring_finding_info")}
             self.assertTrue(info_ids)
             self.assertTrue(info_ids <= {str(i) for i in exp["was_recurring_finding_ids"]})
@@ -106,6 +109,25 @@ class ExporterVsSimulator(unittest.TestCase):
                 # `vulnsUpdated`.
                 self.assertEqual(sim_stats(base).get(search, 0) - before, 2)
                 self.assert_host_families_match(parse_exposition(r.stdout), sim_expected(base))
+
+    def test_incremental_polls_see_changes_stamped_by_a_lagging_api_clock(self):
+        # The API's clock is two years behind ours: its changes carry 2024
+        # stamps. Cursors taken from our clock alone would ask for changes
+        # "since 2026" and see none until the daily full resync.
+        with simulator(*SIM_ARGS, "--time_base=2024-06-03T06:00:00Z") as (base, _), \
+                tempfile.TemporaryDirectory() as state:
+            r = run_once(base, state, extra=PAGE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            for _ in range(2):
+                sim_advance(base)
+                r = run_once(base, state, extra=PAGE)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn("hostasset: incremental sync", r.stderr)
+                self.assertIn("was_finding: incremental sync", r.stderr)
+                m = parse_exposition(r.stdout)
+                exp = sim_expected(base)
+                self.assert_host_families_match(m, exp)
+                self.assert_was_families_match(m, exp)
 
     def test_wrong_password_fails_clearly_and_never_leaks_it(self):
         secret = "Wr0ng-Pa55word-xyzzy"

@@ -152,6 +152,59 @@ TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
   EXPECT_THROW(fresh.Run(failing, {}), ApiError);
 }
 
+TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
+  // The API's clock lags ours by two years: its records say 2021.
+  const std::int64_t api_now = 1'616'081'226;  // 2021-03-18T15:27:06Z
+  auto stamped = [&](std::int64_t updated, std::int64_t vulns) {
+    return [this, updated, vulns](Sync& sync) {
+      return [this, &sync, updated, vulns](
+                 const std::vector<Criterion>& criteria,
+                 std::optional<std::uint64_t> after, HostAssetStore& into,
+                 const std::function<void(const SearchProgress&)>& on_page) {
+        calls_.push_back({criteria, after});
+        sync.SawChange("updated", FormatIsoTimestamp(updated));
+        sync.SawChange("vulnsUpdated", FormatIsoTimestamp(vulns));
+        sync.SawChange("updated", "not a timestamp");  // ignored
+        HostAsset a;
+        a.id = 1;
+        into.Upsert(std::move(a));
+        SearchProgress p{1, 1, 1, true};
+        on_page(p);
+        return p;
+      };
+    };
+  };
+  {
+    Sync sync(options_, clock_);
+    sync.Run(stamped(api_now, api_now - 3600)(sync), {});
+    EXPECT_EQ(sync.state().newest.at("updated"), api_now);
+    EXPECT_EQ(sync.state().newest.at("vulnsUpdated"), api_now - 3600);
+  }
+  now_ += 1800;
+  Sync sync(options_, clock_);  // a restart: the newest values were saved
+  calls_.clear();
+  sync.Run(stamped(api_now + 60, api_now - 3600)(sync), {});
+  ASSERT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_[0].criteria[0].value, FormatIsoTimestamp(api_now));
+  EXPECT_EQ(calls_[1].criteria[0].value, FormatIsoTimestamp(api_now - 3600));
+  EXPECT_EQ(calls_[1].criteria[1].value, FormatIsoTimestamp(api_now + 1));
+  // Incremental polls only move the newest values forward.
+  EXPECT_EQ(sync.state().newest.at("updated"), api_now + 60);
+  EXPECT_EQ(sync.state().newest.at("vulnsUpdated"), api_now - 3600);
+
+  // With an API clock ahead of ours the local cursor (minus the overlap)
+  // is the lower one and decides.
+  now_ += 1800;
+  calls_.clear();
+  const std::int64_t ahead = static_cast<std::int64_t>(now_) + 86400;
+  sync.Run(stamped(ahead, ahead)(sync), {});
+  now_ += 1800;
+  calls_.clear();
+  sync.Run(stamped(ahead, ahead)(sync), {});
+  EXPECT_EQ(calls_[0].criteria[0].value,
+            FormatIsoTimestamp(static_cast<std::int64_t>(now_) - 1800 - 300));
+}
+
 TEST_F(IncrementalSyncTest, RestartResumesFromStoredCursorWithoutRedownloading) {
   {
     Sync sync(options_, clock_);

@@ -2,6 +2,7 @@
 
 #include "qx/endpoint/duration.h"
 #include "qx/endpoint/flag_spelling.h"
+#include "qx/records/timestamp.h"
 #include "qx/store/was_finding_store.h"
 
 namespace qx {

@@ -1,7 +1,7 @@
 // ServiceResponse of /qps/rest/2.0/search/am/hostasset:
 //
 //   ServiceResponse/{responseCode,count,hasMoreRecords,lastId}
-//   ServiceResponse/data/HostAsset/{id,name,modified}
+//   ServiceResponse/data/HostAsset/{id,name,modified,vulnsUpdated}
 //   .../HostAsset/sourceInfo/list/AzureAssetSourceSimple/
 //        {subscriptionId,resourceGroupName,virtualNetwork,subnet,location,state}
 //   .../HostAsset/sourceInfo/list/{Ec2AssetSourceSimple,GcpAssetSourceSimple,
@@ -20,6 +20,7 @@ enum Id : int {
   kAssetId,
   kAssetName,
   kAssetModified,
+  kAssetVulnsUpdated,
   kAzure,
   kAzureSubscription,
   kAzureResourceGroup,
@@ -48,6 +49,7 @@ const sax::PathTable& Table() {
     add(kAssetId, "id");
     add(kAssetName, "name");
     add(kAssetModified, "modified");
+    add(kAssetVulnsUpdated, "vulnsUpdated");
     constexpr std::string_view kAz = "sourceInfo/list/AzureAssetSourceSimple";
     auto az = [&add, kAz](int id, std::string_view field) {
       add(id, std::string(kAz) + "/" + std::string(field));
@@ -124,6 +126,9 @@ class HostAssetHandler final : public sax::PathHandler {
         break;
       case kAssetModified:
         asset_.modified = text;
+        break;
+      case kAssetVulnsUpdated:
+        asset_.vulns_updated = text;
         break;
       case kAzure:
         azure_ = nullptr;

@@ -178,6 +178,9 @@ class HostAssetSource final : public Source {
             *client_, req,
             [&](HostAsset&& a) {
               ++fetched;
+              // The search field `updated` is the record's <modified>.
+              sync_.SawChange("updated", a.modified);
+              sync_.SawChange("vulnsUpdated", a.vulns_updated);
               into.Upsert(std::move(a));
             },
             on_page);
@@ -291,6 +294,8 @@ class WasFindingSource final : public Source {
             *client_, req,
             [&](WasFinding&& f) {
               ++fetched;
+              sync_.SawChange("updatedDate", f.updated_date);
+              sync_.SawChange("lastTestedDate", f.last_tested_date);
               into.Upsert(std::move(f));
             },
             on_page);

@@ -1,8 +1,6 @@
 #include "qx/poller/sync_state.h"
 
 #include <charconv>
-#include <chrono>
-#include <cstdio>
 #include <vector>
 
 #include "qx/store/state_file.h"
@@ -19,6 +17,11 @@ void SyncState::Load(const std::filesystem::path& path) {
   for (const auto& line : *lines) {
     auto f = SplitTabs(line);
     std::int64_t v = 0;
+    if (f.size() == 3 && f[0] == "newest" && !f[1].empty() &&
+        ParseNumber(f[2], v) && v >= 0) {
+      newest[std::string(f[1])] = v;
+      continue;
+    }
     bool ok = f.size() == 2 && ParseNumber(f[1], v) && v >= 0;
     if (ok && f[0] == "last_full_sync") {
       last_full_sync = v;
@@ -45,23 +48,10 @@ void SyncState::Save(const std::filesystem::path& path) const {
   if (full_sync_started) {
     lines.push_back("full_sync_started\t" + std::to_string(*full_sync_started));
   }
+  for (const auto& [field, t] : newest) {
+    lines.push_back("newest\t" + field + "\t" + std::to_string(t));
+  }
   SaveStateFile(path, kKind, lines);
-}
-
-std::string FormatIsoTimestamp(std::int64_t t) {
-  using namespace std::chrono;
-  sys_seconds tp{seconds{t}};
-  auto day = floor<days>(tp);
-  year_month_day ymd{day};
-  hh_mm_ss hms{tp - day};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()));
-  return buf;
 }
 
 }  // namespace qx

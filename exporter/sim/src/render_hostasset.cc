@@ -330,6 +330,7 @@ void WriteHostAsset(XmlWriter& w, const HostAssetGenerator& gen,
     w.Text("hostname", h.name);
   }
   w.Date("lastVulnScan", h.last_vuln_scan);
+  w.Date("vulnsUpdated", h.vulns_updated);
   w.Text("isDockerHost", "false");
 }
 

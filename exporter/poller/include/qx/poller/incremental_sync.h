@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -20,6 +22,7 @@
 #include "qx/client/qps_search.h"
 #include "qx/poller/poller.h"
 #include "qx/poller/sync_state.h"
+#include "qx/records/timestamp.h"
 #include "qx/store/atomic_file.h"
 #include "qx/store/state_file.h"
 
@@ -82,6 +85,19 @@ class IncrementalSync {
     }
   }
 
+  // Called for every record a fetch delivers, with its value of a
+  // changed-since field (ISO-8601 as sent; unparsable or empty is ignored).
+  void SawChange(std::string_view field, std::string_view timestamp) {
+    auto t = ParseIsoTimestamp(timestamp);
+    if (!t) return;
+    auto it = run_newest_.find(field);
+    if (it == run_newest_.end()) {
+      run_newest_.emplace(std::string(field), *t);
+    } else if (*t > it->second) {
+      it->second = *t;
+    }
+  }
+
   const Store& store() const { return store_; }
   bool has_store() const { return have_store_; }
   const SyncState& state() const { return state_; }
@@ -92,6 +108,7 @@ class IncrementalSync {
                  const std::function<void(const SearchProgress&)>& on_page) {
     std::int64_t start = static_cast<std::int64_t>(clock_());
     SyncResult result;
+    run_newest_.clear();
     bool full = !have_store_ || state_.resume_after_id ||
                 !state_.last_full_sync ||
                 start - *state_.last_full_sync >=
@@ -130,27 +147,38 @@ class IncrementalSync {
       std::int64_t began = state_.full_sync_started.value_or(start);
       state_.last_full_sync = began;
       state_.cursor = began;
+      state_.newest = std::move(run_newest_);
       state_.resume_after_id.reset();
       state_.full_sync_started.reset();
       std::error_code ec;
       std::filesystem::remove(Path(".partial"), ec);
     } else {
-      const std::int64_t from = *state_.cursor - options_.cursor_overlap_seconds;
-      const std::string since = FormatIsoTimestamp(from);
-      // "Not newer than since" for whole-second timestamps.
-      const std::string not_after = FormatIsoTimestamp(from + 1);
       const auto& fields = options_.incremental_fields;
+      // Changed since the last poll began, minus an overlap for records
+      // indexed late; but never after the newest value already seen, in
+      // case the API's clock lags ours (records stamped by it would fall
+      // before our cursor and never be asked for).
+      std::vector<std::int64_t> since(fields.size());
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        since[i] = *state_.cursor - options_.cursor_overlap_seconds;
+        if (auto it = state_.newest.find(fields[i]); it != state_.newest.end()) {
+          since[i] = std::min(since[i], it->second);
+        }
+      }
       auto forward = [&](const SearchProgress& pr) {
         if (on_page) on_page(pr);
       };
       for (std::size_t i = 0; i < fields.size(); ++i) {
-        std::vector<Criterion> criteria = {{fields[i], "GREATER", since}};
+        std::vector<Criterion> criteria = {
+            {fields[i], "GREATER", FormatIsoTimestamp(since[i])}};
         // Leave out what an earlier walk of this poll already fetched (a
         // record newer by several fields), so every changed record takes
         // one slot of one page: ceil(changed/limitResults)+1 calls at most.
+        // "LESSER since+1s" is "not newer than since" for whole seconds.
         if (disjoint_walks_) {
           for (std::size_t j = 0; j < i; ++j) {
-            criteria.push_back({fields[j], "LESSER", not_after});
+            criteria.push_back(
+                {fields[j], "LESSER", FormatIsoTimestamp(since[j] + 1)});
           }
         }
         SearchProgress p;
@@ -173,6 +201,10 @@ class IncrementalSync {
         result.records += p.records;
       }
       state_.cursor = start;
+      for (auto& [field, t] : run_newest_) {
+        auto& newest = state_.newest[field];
+        newest = std::max(newest, t);
+      }
     }
     store_.Save(Path(".store"));
     state_.Save(Path(".sync"));
@@ -201,6 +233,8 @@ class IncrementalSync {
   Store pending_;
   bool have_store_ = false;
   bool disjoint_walks_ = true;  // false once the API refused LESSER
+  // Newest changed-since values of the records of the current run.
+  std::map<std::string, std::int64_t, std::less<>> run_newest_;
 };
 
 }  // namespace qx

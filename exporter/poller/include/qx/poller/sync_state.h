@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
+
+#include "qx/records/timestamp.h"
 
 namespace qx {
 
@@ -16,12 +19,13 @@ struct SyncState {
   std::optional<std::int64_t> cursor;          // unix seconds (start time)
   std::optional<std::uint64_t> resume_after_id;  // full sync in progress
   std::optional<std::int64_t> full_sync_started;  // of the one in progress
+  // Per changed-since field, the newest value seen in a record, unix
+  // seconds by the API's clock. A cursor never runs past it, so changes
+  // stamped by a server whose clock lags ours are still asked for.
+  std::map<std::string, std::int64_t, std::less<>> newest;
 
   void Load(const std::filesystem::path& path);  // throws StateError
   void Save(const std::filesystem::path& path) const;
 };
-
-// 2021-03-18T15:27:06Z
-std::string FormatIsoTimestamp(std::int64_t unix_seconds);
 
 }  // namespace qx

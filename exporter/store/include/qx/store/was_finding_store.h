@@ -53,7 +53,4 @@ class WasFindingStore {
   std::map<std::uint64_t, WebApp> webapps_;
 };
 
-// Parses YYYY-MM-DDTHH:MM:SS[.fff]Z (UTC) to unix seconds; nullopt if not.
-std::optional<std::int64_t> ParseIsoTimestamp(std::string_view text);
-
 }  // namespace qx
