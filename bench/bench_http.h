@@ -35,7 +35,8 @@ class MemBuf final : public std::streambuf {
 
 class MemIstream final : public std::istream {
  public:
-  explicit MemIstream(std::string_view s) : std::istream(nullptr), buf_(s.data(), s.size()) {
+  explicit MemIstream(std::string_view s)
+      : std::istream(nullptr), buf_(s.data(), s.size()) {
     rdbuf(&buf_);
   }
 
@@ -67,9 +68,11 @@ inline Envelope ScanEnvelope(std::string_view body) {
   // The envelope precedes <data>; a 4 KiB head is plenty.
   std::string_view head = body.substr(0, 4096);
   Envelope e;
-  e.success = head.find("<responseCode>SUCCESS</responseCode>") != std::string_view::npos;
+  e.success = head.find("<responseCode>SUCCESS</responseCode>") !=
+              std::string_view::npos;
   e.count = ElementNumber(head, "count").value_or(0);
-  e.has_more = head.find("<hasMoreRecords>true</hasMoreRecords>") != std::string_view::npos;
+  e.has_more = head.find("<hasMoreRecords>true</hasMoreRecords>") !=
+               std::string_view::npos;
   e.last_id = ElementNumber(head, "lastId");
   return e;
 }
@@ -78,7 +81,9 @@ inline Envelope ScanEnvelope(std::string_view body) {
 class QpsClient {
  public:
   QpsClient(const std::string& base_url, std::string user, std::string password)
-      : uri_(base_url), user_(std::move(user)), password_(std::move(password)),
+      : uri_(base_url),
+        user_(std::move(user)),
+        password_(std::move(password)),
         session_(uri_.getHost(), uri_.getPort()) {
     session_.setKeepAlive(true);
     session_.setTimeout(Poco::Timespan(600, 0));
@@ -117,19 +122,23 @@ class QpsClient {
     std::optional<std::uint64_t> after = request.start_after_id;
     std::string body;
     while (true) {
-      int status = Post(request.path, BuildServiceRequest(request, after), &body);
+      int status =
+          Post(request.path, BuildServiceRequest(request, after), &body);
       ++r.calls;
       r.bytes += body.size();
       if (status != 200) {
-        throw std::runtime_error(request.path + ": HTTP " + std::to_string(status));
+        throw std::runtime_error(request.path + ": HTTP " +
+                                 std::to_string(status));
       }
       Envelope e = ScanEnvelope(body);
-      if (!e.success) throw std::runtime_error(request.path + ": responseCode not SUCCESS");
+      if (!e.success)
+        throw std::runtime_error(request.path + ": responseCode not SUCCESS");
       r.records += e.count;
       if (on_page) on_page(body);
       if (!e.has_more) break;
       if (!e.last_id || (after && *e.last_id <= *after)) {
-        throw std::runtime_error(request.path + ": pagination does not advance");
+        throw std::runtime_error(request.path +
+                                 ": pagination does not advance");
       }
       after = e.last_id;
     }

@@ -5,7 +5,8 @@
 // the bytes away: no XML parse, no store, no state.
 //
 //   QUALYS_USERNAME=u QUALYS_PASSWORD=p qx-fetch-floor
-//       --url=http://127.0.0.1:9787 [--sources=hostasset,was] [--page-size=1000]
+//       --url=http://127.0.0.1:9787 [--sources=hostasset,was]
+//       [--page-size=1000]
 //       [--since=YYYY-MM-DDTHH:MM:SSZ]
 //
 // With --since it walks what the exporter's incremental poll asks instead:
@@ -26,7 +27,8 @@
 
 namespace {
 
-std::string Arg(int argc, char** argv, const std::string& name, const std::string& def) {
+std::string Arg(int argc, char** argv, const std::string& name,
+                const std::string& def) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -45,7 +47,8 @@ std::string Env(const char* name, const char* def) {
 int main(int argc, char** argv) {
   const std::string url = Arg(argc, argv, "url", "http://127.0.0.1:9787");
   const std::string sources = Arg(argc, argv, "sources", "hostasset,was");
-  const auto page = static_cast<std::uint32_t>(std::stoul(Arg(argc, argv, "page-size", "1000")));
+  const auto page = static_cast<std::uint32_t>(
+      std::stoul(Arg(argc, argv, "page-size", "1000")));
   try {
     qx::bench::QpsClient client(url, Env("QUALYS_USERNAME", "demo"),
                                 Env("QUALYS_PASSWORD", "demo"));
@@ -61,8 +64,9 @@ int main(int argc, char** argv) {
       req.verbose = !hosts;
       std::vector<std::string> fields = {""};
       if (!since.empty()) {
-        fields = hosts ? std::vector<std::string>{"updated", "vulnsUpdated"}
-                       : std::vector<std::string>{"updatedDate", "lastTestedDate"};
+        fields =
+            hosts ? std::vector<std::string>{"updated", "vulnsUpdated"}
+                  : std::vector<std::string>{"updatedDate", "lastTestedDate"};
       }
       double s = 0;
       qx::bench::QpsClient::WalkResult sum;
@@ -71,14 +75,17 @@ int main(int argc, char** argv) {
         if (!field.empty()) req.criteria.push_back({field, "GREATER", since});
         auto start = std::chrono::steady_clock::now();
         auto r = client.Walk(req);
-        double fs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        double fs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
         s += fs;
         sum.calls += r.calls;
         sum.records += r.records;
         sum.bytes += r.bytes;
         if (!field.empty()) {
           std::printf(
-              "{\"source\":\"%s\",\"field\":\"%s\",\"calls\":%llu,\"records\":%llu,"
+              "{\"source\":\"%s\",\"field\":\"%s\",\"calls\":%llu,\"records\":%"
+              "llu,"
               "\"bytes\":%llu,\"seconds\":%.3f}\n",
               source, field.c_str(), static_cast<unsigned long long>(r.calls),
               static_cast<unsigned long long>(r.records),
@@ -89,14 +96,19 @@ int main(int argc, char** argv) {
       calls += sum.calls;
       records += sum.records;
       bytes += sum.bytes;
-      std::printf("{\"source\":\"%s\",\"calls\":%llu,\"records\":%llu,\"bytes\":%llu,\"seconds\":%.3f}\n",
-                  source, static_cast<unsigned long long>(sum.calls),
-                  static_cast<unsigned long long>(sum.records),
-                  static_cast<unsigned long long>(sum.bytes), s);
+      std::printf(
+          "{\"source\":\"%s\",\"calls\":%llu,\"records\":%llu,\"bytes\":%llu,"
+          "\"seconds\":%.3f}\n",
+          source, static_cast<unsigned long long>(sum.calls),
+          static_cast<unsigned long long>(sum.records),
+          static_cast<unsigned long long>(sum.bytes), s);
     }
-    std::printf("{\"source\":\"total\",\"calls\":%llu,\"records\":%llu,\"bytes\":%llu,\"seconds\":%.3f}\n",
-                static_cast<unsigned long long>(calls), static_cast<unsigned long long>(records),
-                static_cast<unsigned long long>(bytes), total);
+    std::printf(
+        "{\"source\":\"total\",\"calls\":%llu,\"records\":%llu,\"bytes\":%llu,"
+        "\"seconds\":%.3f}\n",
+        static_cast<unsigned long long>(calls),
+        static_cast<unsigned long long>(records),
+        static_cast<unsigned long long>(bytes), total);
   } catch (const std::exception& e) {
     std::cerr << "qx-fetch-floor: " << e.what() << "\n";
     return 1;

@@ -65,7 +65,8 @@ const Corpora& GetCorpora() {
     QpsClient client(simulator.base_url(), "bench", "bench");
     Corpora c;
     auto collect = [&](Corpus& into, QpsSearchRequest req) {
-      auto r = client.Walk(req, [&](const std::string& page) { into.pages.push_back(page); });
+      auto r = client.Walk(
+          req, [&](const std::string& page) { into.pages.push_back(page); });
       into.bytes = r.bytes;
       into.records = r.records;
     };
@@ -79,7 +80,8 @@ const Corpora& GetCorpora() {
     was.verbose = true;
     collect(c.was, was);
     std::cerr << "corpus: host assets " << c.hosts.records << " records, "
-              << c.hosts.pages.size() << " pages, " << c.hosts.bytes << " bytes ("
+              << c.hosts.pages.size() << " pages, " << c.hosts.bytes
+              << " bytes ("
               << c.hosts.bytes / std::max<std::uint64_t>(1, c.hosts.records)
               << " B/record); WAS findings " << c.was.records << " records, "
               << c.was.pages.size() << " pages, " << c.was.bytes << " bytes ("
@@ -91,8 +93,10 @@ const Corpora& GetCorpora() {
 }
 
 void Account(benchmark::State& state, const Corpus& c) {
-  state.SetBytesProcessed(static_cast<std::int64_t>(c.bytes) * state.iterations());
-  state.SetItemsProcessed(static_cast<std::int64_t>(c.records) * state.iterations());
+  state.SetBytesProcessed(static_cast<std::int64_t>(c.bytes) *
+                          state.iterations());
+  state.SetItemsProcessed(static_cast<std::int64_t>(c.records) *
+                          state.iterations());
 }
 
 // --------------------------------------------------------------- the floor
@@ -103,14 +107,16 @@ class EmptyHandler final : public Poco::XML::ContentHandler {
   void startDocument() override {}
   void endDocument() override {}
   void startElement(const Poco::XML::XMLString&, const Poco::XML::XMLString&,
-                    const Poco::XML::XMLString&, const Poco::XML::Attributes&) override {}
+                    const Poco::XML::XMLString&,
+                    const Poco::XML::Attributes&) override {}
   void endElement(const Poco::XML::XMLString&, const Poco::XML::XMLString&,
                   const Poco::XML::XMLString&) override {}
   void characters(const Poco::XML::XMLChar[], int, int) override {}
   void ignorableWhitespace(const Poco::XML::XMLChar[], int, int) override {}
   void processingInstruction(const Poco::XML::XMLString&,
                              const Poco::XML::XMLString&) override {}
-  void startPrefixMapping(const Poco::XML::XMLString&, const Poco::XML::XMLString&) override {}
+  void startPrefixMapping(const Poco::XML::XMLString&,
+                          const Poco::XML::XMLString&) override {}
   void endPrefixMapping(const Poco::XML::XMLString&) override {}
   void skippedEntity(const Poco::XML::XMLString&) override {}
 };
@@ -123,8 +129,10 @@ void SaxFloor(const Corpus& c) {
     Poco::XML::SAXParser parser;
     parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACES, false);
     parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACE_PREFIXES, false);
-    parser.setFeature(Poco::XML::XMLReader::FEATURE_EXTERNAL_GENERAL_ENTITIES, false);
-    parser.setFeature(Poco::XML::XMLReader::FEATURE_EXTERNAL_PARAMETER_ENTITIES, false);
+    parser.setFeature(Poco::XML::XMLReader::FEATURE_EXTERNAL_GENERAL_ENTITIES,
+                      false);
+    parser.setFeature(Poco::XML::XMLReader::FEATURE_EXTERNAL_PARAMETER_ENTITIES,
+                      false);
     parser.setContentHandler(&handler);
     MemIstream in(page);
     Poco::XML::InputSource source(in);
@@ -139,9 +147,11 @@ void ExpatFloor(const Corpus& c) {
   for (const auto& page : c.pages) {
     XML_Parser p = XML_ParserCreate(nullptr);
     XML_SetElementHandler(
-        p, [](void*, const XML_Char*, const XML_Char**) {}, [](void*, const XML_Char*) {});
+        p, [](void*, const XML_Char*, const XML_Char**) {},
+        [](void*, const XML_Char*) {});
     XML_SetCharacterDataHandler(p, [](void*, const XML_Char*, int) {});
-    if (XML_Parse(p, page.data(), static_cast<int>(page.size()), XML_TRUE) != XML_STATUS_OK) {
+    if (XML_Parse(p, page.data(), static_cast<int>(page.size()), XML_TRUE) !=
+        XML_STATUS_OK) {
       XML_ParserFree(p);
       throw std::runtime_error("expat parse failed");
     }
@@ -231,7 +241,8 @@ void BM_HostAsset_ParseIntoStore(benchmark::State& state) {
     HostAssetStore store;
     for (const auto& page : c.pages) {
       MemIstream in(page);
-      ParseHostAssetPage(in, [&](HostAsset&& a) { store.Upsert(std::move(a)); });
+      ParseHostAssetPage(in,
+                         [&](HostAsset&& a) { store.Upsert(std::move(a)); });
     }
     benchmark::DoNotOptimize(store.size());
   }
@@ -245,12 +256,14 @@ void BM_HostAggregation(benchmark::State& state) {
   for (auto a : parsed) store.Upsert(std::move(a));
   for (auto _ : state) {
     auto assets = AggregateHostAssets(store);
-    auto vulns = AggregateHostVulnerabilities(
-        store, [](std::uint64_t qid) { return std::optional<int>(1 + static_cast<int>(qid % 5)); });
+    auto vulns = AggregateHostVulnerabilities(store, [](std::uint64_t qid) {
+      return std::optional<int>(1 + static_cast<int>(qid % 5));
+    });
     benchmark::DoNotOptimize(assets.data());
     benchmark::DoNotOptimize(vulns.data());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(store.size()) * state.iterations());
+  state.SetItemsProcessed(static_cast<std::int64_t>(store.size()) *
+                          state.iterations());
 }
 BENCHMARK(BM_HostAggregation)->Unit(benchmark::kMillisecond);
 

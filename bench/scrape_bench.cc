@@ -30,7 +30,8 @@
 
 namespace {
 
-std::string Arg(int argc, char** argv, const std::string& name, const std::string& def) {
+std::string Arg(int argc, char** argv, const std::string& name,
+                const std::string& def) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -44,10 +45,14 @@ std::string Arg(int argc, char** argv, const std::string& name, const std::strin
 // assets by subscription/RG/VNet/subnet/location/state. `round` varies the
 // values so each snapshot is new data.
 qx::Snapshot BuildSnapshot(std::size_t series, std::uint64_t round) {
-  static const char* kStatus[] = {"NEW", "ACTIVE", "REOPENED", "PROTECTED", "FIXED"};
-  static const char* kCategory[] = {"VULNERABILITY", "SENSITIVE_CONTENT", "INFORMATION_GATHERED"};
-  qx::FamilyBuilder was("qualys_was_findings", "WAS findings by web app, severity, status and category",
-                        prometheus::MetricType::Gauge);
+  static const char* kStatus[] = {"NEW", "ACTIVE", "REOPENED", "PROTECTED",
+                                  "FIXED"};
+  static const char* kCategory[] = {"VULNERABILITY", "SENSITIVE_CONTENT",
+                                    "INFORMATION_GATHERED"};
+  qx::FamilyBuilder was(
+      "qualys_was_findings",
+      "WAS findings by web app, severity, status and category",
+      prometheus::MetricType::Gauge);
   qx::FamilyBuilder azure("qualys_azure_host_assets", "Azure host assets",
                           prometheus::MetricType::Gauge);
   const std::size_t azure_series = series / 10;
@@ -61,13 +66,15 @@ qx::Snapshot BuildSnapshot(std::size_t series, std::uint64_t round) {
               static_cast<double>((i * 7 + round) % 1000));
   }
   for (std::size_t i = 0; i < azure_series; ++i) {
-    azure.Gauge({{"subscription_id", "6f1c8a2e-0b7d-4c3e-9a51-" + std::to_string(100000000000 + i / 300)},
-                 {"resource_group", "rg-prod-" + std::to_string(i / 30)},
-                 {"vnet", "vnet-" + std::to_string(i / 10)},
-                 {"subnet", i % 2 ? "default" : "app"},
-                 {"location", "westeurope"},
-                 {"state", std::to_string(i % 10) + "-RUNNING"}},
-                static_cast<double>((i + round) % 500));
+    azure.Gauge(
+        {{"subscription_id",
+          "6f1c8a2e-0b7d-4c3e-9a51-" + std::to_string(100000000000 + i / 300)},
+         {"resource_group", "rg-prod-" + std::to_string(i / 30)},
+         {"vnet", "vnet-" + std::to_string(i / 10)},
+         {"subnet", i % 2 ? "default" : "app"},
+         {"location", "westeurope"},
+         {"state", std::to_string(i % 10) + "-RUNNING"}},
+        static_cast<double>((i + round) % 500));
   }
   qx::Snapshot s;
   s.push_back(std::move(was).Build());
@@ -78,7 +85,8 @@ qx::Snapshot BuildSnapshot(std::size_t series, std::uint64_t round) {
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  auto idx =
+      static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
   return v[std::min(idx, v.size() - 1)];
 }
 
@@ -87,7 +95,8 @@ double Percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   const std::size_t series = std::stoul(Arg(argc, argv, "series", "10000"));
   const std::size_t scrapes = std::stoul(Arg(argc, argv, "scrapes", "300"));
-  const int interval_ms = std::stoi(Arg(argc, argv, "publish-interval-ms", "0"));
+  const int interval_ms =
+      std::stoi(Arg(argc, argv, "publish-interval-ms", "0"));
 
   auto collector = std::make_shared<qx::SnapshotCollector>();
   collector->Publish("bench", BuildSnapshot(series, 0));
@@ -102,12 +111,15 @@ int main(int argc, char** argv) {
     std::ostringstream text;
     prometheus::TextSerializer().Serialize(text, families);
     auto t2 = std::chrono::steady_clock::now();
-    collect_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    serialize_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    collect_ms.push_back(
+        std::chrono::duration<double, std::milli>(t1 - t0).count());
+    serialize_ms.push_back(
+        std::chrono::duration<double, std::milli>(t2 - t1).count());
   }
   prometheus::Exposer exposer("127.0.0.1:0");
   exposer.RegisterCollectable(collector, "/metrics");
-  const auto port = static_cast<Poco::UInt16>(exposer.GetListeningPorts().at(0));
+  const auto port =
+      static_cast<Poco::UInt16>(exposer.GetListeningPorts().at(0));
 
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> publishes{0};
@@ -115,7 +127,8 @@ int main(int argc, char** argv) {
     for (std::uint64_t round = 1; !stop.load(); ++round) {
       collector->Publish("bench", BuildSnapshot(series, round));
       publishes.fetch_add(1);
-      if (interval_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+      if (interval_ms > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
     }
   });
 
@@ -139,10 +152,12 @@ int main(int argc, char** argv) {
       while (in.read(buf, sizeof buf) || in.gcount() > 0) {
         body.append(buf, static_cast<std::size_t>(in.gcount()));
       }
-      double elapsed =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      double elapsed = std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
       if (resp.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-        std::cerr << "qx-scrape-bench: HTTP " << static_cast<int>(resp.getStatus()) << "\n";
+        std::cerr << "qx-scrape-bench: HTTP "
+                  << static_cast<int>(resp.getStatus()) << "\n";
         rc = 1;
         break;
       }
@@ -156,13 +171,17 @@ int main(int argc, char** argv) {
   stop.store(true);
   publisher.join();
   std::size_t exposed = 0;
-  for (std::size_t pos = 0; (pos = body.find('\n', pos)) != std::string::npos; ++pos) ++exposed;
+  for (std::size_t pos = 0; (pos = body.find('\n', pos)) != std::string::npos;
+       ++pos)
+    ++exposed;
   std::printf(
-      "{\"series\":%zu,\"bytes\":%zu,\"lines\":%zu,\"scrapes\":%zu,\"publishes\":%llu,"
+      "{\"series\":%zu,\"bytes\":%zu,\"lines\":%zu,\"scrapes\":%zu,"
+      "\"publishes\":%llu,"
       "\"median_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
       "\"collect_ms\":%.2f,\"serialize_ms\":%.2f}\n",
-      series, bytes, exposed, ms.size(), static_cast<unsigned long long>(publishes.load()),
-      Percentile(ms, 0.5), Percentile(ms, 0.9), Percentile(ms, 0.99), Percentile(ms, 1.0),
+      series, bytes, exposed, ms.size(),
+      static_cast<unsigned long long>(publishes.load()), Percentile(ms, 0.5),
+      Percentile(ms, 0.9), Percentile(ms, 0.99), Percentile(ms, 1.0),
       Percentile(collect_ms, 0.5), Percentile(serialize_ms, 0.5));
   return rc;
 }

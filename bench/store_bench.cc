@@ -8,6 +8,7 @@
 // none (the simulator's mix); `vulns` detections each from a pool of 2000
 // QIDs. Prints one JSON object.
 #include <malloc.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -15,14 +16,14 @@
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 #include "qx/aggregate/host_aggregation.h"
 #include "qx/store/host_asset_store.h"
 
 namespace {
 
-std::string Arg(int argc, char** argv, const std::string& name, const std::string& def) {
+std::string Arg(int argc, char** argv, const std::string& name,
+                const std::string& def) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -37,13 +38,15 @@ std::size_t StatusKiB(const char* field) {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::stoul(line.substr(std::string(field).size()));
+    if (line.rfind(field, 0) == 0)
+      return std::stoul(line.substr(std::string(field).size()));
   }
   return 0;
 }
 
 double Since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+      .count();
 }
 
 std::uint64_t Mix(std::uint64_t x) {
@@ -59,29 +62,36 @@ qx::HostAsset MakeHost(std::uint64_t i, std::size_t vulns) {
   a.id = 4294966296ULL + i * 8;
   const std::uint64_t h = Mix(i);
   switch (h % 20) {
-    case 0: case 1: case 2:
+    case 0:
+    case 1:
+    case 2:
       a.cloud_provider = qx::CloudProvider::kAws;
       break;
-    case 3: case 4:
+    case 3:
+    case 4:
       a.cloud_provider = qx::CloudProvider::kGcp;
       break;
-    case 5: case 6: case 7:
+    case 5:
+    case 6:
+    case 7:
       break;
     default: {
       a.cloud_provider = qx::CloudProvider::kAzure;
       const std::uint64_t net = (h >> 8) % 16;
-      a.azure = qx::AzureSource{"6f1c8a2e-0b7d-4c3e-9a51-00000000000" + std::to_string(net % 3),
-                                "rg-prod-" + std::to_string(net % 7),
-                                "vnet-" + std::to_string(net),
-                                net % 3 ? "default" : "app",
-                                "westeurope",
-                                (h >> 20) % 4 ? "RUNNING" : "STOPPED"};
+      a.azure = qx::AzureSource{
+          "6f1c8a2e-0b7d-4c3e-9a51-00000000000" + std::to_string(net % 3),
+          "rg-prod-" + std::to_string(net % 7),
+          "vnet-" + std::to_string(net),
+          net % 3 ? "default" : "app",
+          "westeurope",
+          (h >> 20) % 4 ? "RUNNING" : "STOPPED"};
     }
   }
   a.name = "vm-" + std::to_string(i);
   a.modified = "2024-06-03T06:00:00Z";
   for (std::size_t v = 0; v < vulns; ++v) {
-    a.vulns.push_back({38000 + Mix(i * 31 + v) % 2000, 10000000000ULL + i * 64 + v});
+    a.vulns.push_back(
+        {38000 + Mix(i * 31 + v) % 2000, 10000000000ULL + i * 64 + v});
   }
   return a;
 }
@@ -91,8 +101,10 @@ qx::HostAsset MakeHost(std::uint64_t i, std::size_t vulns) {
 int main(int argc, char** argv) {
   const std::size_t hosts = std::stoul(Arg(argc, argv, "hosts", "1000000"));
   const std::size_t vulns = std::stoul(Arg(argc, argv, "vulns", "5"));
-  const std::filesystem::path dir = Arg(argc, argv, "dir", std::filesystem::temp_directory_path().string());
-  const auto file = dir / ("qx-store-bench-" + std::to_string(::getpid()) + ".store");
+  const std::filesystem::path dir =
+      Arg(argc, argv, "dir", std::filesystem::temp_directory_path().string());
+  const auto file =
+      dir / ("qx-store-bench-" + std::to_string(::getpid()) + ".store");
 
   malloc_trim(0);
   const std::size_t heap0 = HeapInUse();
@@ -120,8 +132,9 @@ int main(int argc, char** argv) {
 
     t = std::chrono::steady_clock::now();
     auto a = qx::AggregateHostAssets(store);
-    auto v = qx::AggregateHostVulnerabilities(
-        store, [](std::uint64_t q) { return std::optional<int>(1 + static_cast<int>(q % 5)); });
+    auto v = qx::AggregateHostVulnerabilities(store, [](std::uint64_t q) {
+      return std::optional<int>(1 + static_cast<int>(q % 5));
+    });
     const double aggregate_s = Since(t);
 
     t = std::chrono::steady_clock::now();
@@ -135,20 +148,27 @@ int main(int argc, char** argv) {
     const double load_s = Since(t);
     std::filesystem::remove(file);
     if (loaded.size() != store.size()) {
-      std::cerr << "qx-store-bench: loaded " << loaded.size() << " of " << store.size() << "\n";
+      std::cerr << "qx-store-bench: loaded " << loaded.size() << " of "
+                << store.size() << "\n";
       return 1;
     }
 
     std::printf(
-        "{\"hosts\":%zu,\"vulns_per_host\":%zu,\"heap_bytes\":%zu,\"bytes_per_host\":%.1f,"
-        "\"heap_bytes_after_1pct_churn\":%zu,\"upsert_s\":%.3f,\"upserts_per_s\":%.0f,"
-        "\"reupsert_1pct_s\":%.4f,\"distinct_qids\":%zu,\"distinct_qids_s\":%.3f,"
-        "\"aggregate_s\":%.3f,\"save_s\":%.3f,\"load_s\":%.3f,\"state_bytes\":%llu,"
+        "{\"hosts\":%zu,\"vulns_per_host\":%zu,\"heap_bytes\":%zu,\"bytes_per_"
+        "host\":%.1f,"
+        "\"heap_bytes_after_1pct_churn\":%zu,\"upsert_s\":%.3f,\"upserts_per_"
+        "s\":%.0f,"
+        "\"reupsert_1pct_s\":%.4f,\"distinct_qids\":%zu,\"distinct_qids_s\":%."
+        "3f,"
+        "\"aggregate_s\":%.3f,\"save_s\":%.3f,\"load_s\":%.3f,\"state_bytes\":%"
+        "llu,"
         "\"peak_rss_kib\":%zu}\n",
-        hosts, vulns, heap_store, static_cast<double>(heap_store) / static_cast<double>(std::max<std::size_t>(1, hosts)),
-        heap_after_churn, upsert_s, static_cast<double>(hosts) / upsert_s, reupsert_s, qids.size(),
-        distinct_s, aggregate_s, save_s, load_s, static_cast<unsigned long long>(file_bytes),
-        StatusKiB("VmHWM:"));
+        hosts, vulns, heap_store,
+        static_cast<double>(heap_store) /
+            static_cast<double>(std::max<std::size_t>(1, hosts)),
+        heap_after_churn, upsert_s, static_cast<double>(hosts) / upsert_s,
+        reupsert_s, qids.size(), distinct_s, aggregate_s, save_s, load_s,
+        static_cast<unsigned long long>(file_bytes), StatusKiB("VmHWM:"));
   }
   return 0;
 }

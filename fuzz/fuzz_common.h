@@ -7,10 +7,9 @@
 // raises makes libFuzzer/ASan print that stack and save the reproducer.
 #pragma once
 
+#include <Poco/Exception.h>
 #include <cxxabi.h>
 #include <glog/logging.h>
-
-#include <Poco/Exception.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -87,11 +86,13 @@ inline std::size_t Touch(std::string_view s) {
 // The QPS envelope of a page.
 inline std::size_t TouchPageInfo(const QpsPageInfo& info) {
   return Touch(info.response_code) + Touch(info.error_message) +
-         info.count.value_or(0) + info.last_id.value_or(0) + info.has_more_records;
+         info.count.value_or(0) + info.last_id.value_or(0) +
+         info.has_more_records;
 }
 
 // ParseKeywordPayload promises unique links per regex.
-inline std::size_t CheckKeywordMatches(const std::vector<KeywordMatch>& matches) {
+inline std::size_t CheckKeywordMatches(
+    const std::vector<KeywordMatch>& matches) {
   std::size_t h = 0;
   for (const auto& m : matches) {
     h += Touch(m.regex);

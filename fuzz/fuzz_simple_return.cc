@@ -7,7 +7,8 @@
 #include "fuzz_common.h"
 #include "qx/client/parsers.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
   volatile std::size_t sink = 0;
   qx::fuzz::Parse([&] {

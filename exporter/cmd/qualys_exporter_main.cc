@@ -30,8 +30,7 @@
 DEFINE_string(qualys_url, "",
               "Qualys API server base URL (env QUALYS_URL; default "
               "https://qualysapi.qualys.com)");
-DEFINE_string(qualys_username, "",
-              "Qualys API user (or env QUALYS_USERNAME)");
+DEFINE_string(qualys_username, "", "Qualys API user (or env QUALYS_USERNAME)");
 DEFINE_string(qualys_password_file, "",
               "File holding the Qualys API password (or env QUALYS_PASSWORD)");
 DEFINE_bool(qualys_insecure_http, false,
@@ -97,7 +96,8 @@ std::optional<qx::Credentials> LoadCredentials(std::string* error) {
   if (!FLAGS_qualys_password_file.empty()) {
     std::ifstream in(FLAGS_qualys_password_file);
     if (!in) {
-      *error = "cannot read --qualys.password-file " + FLAGS_qualys_password_file;
+      *error =
+          "cannot read --qualys.password-file " + FLAGS_qualys_password_file;
       return std::nullopt;
     }
     std::getline(in, c.password);
@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
   }
 
   std::unique_ptr<qx::sim::Simulator> sim;
-  std::string url = FLAGS_qualys_url.empty() ? Env("QUALYS_URL") : FLAGS_qualys_url;
+  std::string url =
+      FLAGS_qualys_url.empty() ? Env("QUALYS_URL") : FLAGS_qualys_url;
   if (url.empty()) url = "https://qualysapi.qualys.com";
   std::optional<qx::Credentials> creds;
   std::string cred_error;
@@ -188,24 +189,26 @@ int main(int argc, char** argv) {
   auto collector = std::make_shared<qx::SnapshotCollector>();
   qx::RetryPolicy retry;
   retry.max_attempts = std::max(1, FLAGS_api_max_attempts);
-  int concurrency =
-      std::clamp(FLAGS_api_max_concurrency, 1, qx::QualysClient::kMaxConcurrency);
-  auto client = std::make_shared<qx::QualysClient>(
-      std::move(transport), *creds, retry, &self_metrics, qx::Sleeper{},
-      concurrency);
+  int concurrency = std::clamp(FLAGS_api_max_concurrency, 1,
+                               qx::QualysClient::kMaxConcurrency);
+  auto client = std::make_shared<qx::QualysClient>(std::move(transport), *creds,
+                                                   retry, &self_metrics,
+                                                   qx::Sleeper{}, concurrency);
 
   qx::SourceOptions sopts;
   sopts.state_dir = FLAGS_state_dir;
   sopts.host_page_size = static_cast<std::uint32_t>(FLAGS_hostasset_page_size);
   sopts.was_page_size = static_cast<std::uint32_t>(FLAGS_was_page_size);
-  sopts.kb_batch_size = static_cast<std::size_t>(std::max(1, FLAGS_kb_batch_size));
+  sopts.kb_batch_size =
+      static_cast<std::size_t>(std::max(1, FLAGS_kb_batch_size));
   sopts.full_resync_seconds =
       DurationFlag("poll.full-resync-interval", FLAGS_poll_full_resync_interval)
           .count() /
       1000;
   sopts.reserve_calls = std::max(0, FLAGS_api_reserve_calls);
   sopts.kb_refresh_seconds =
-      DurationFlag("kb.refresh-interval", FLAGS_kb_refresh_interval).count() / 1000;
+      DurationFlag("kb.refresh-interval", FLAGS_kb_refresh_interval).count() /
+      1000;
   sopts.was.recurrence_min_scans =
       static_cast<std::uint32_t>(std::max(1, FLAGS_recurrence_min_scans));
   sopts.was.max_finding_series =
@@ -263,7 +266,8 @@ int main(int argc, char** argv) {
   }
   auto* exposer = &secured->exposer();
   exposer->RegisterCollectable(collector, FLAGS_web_telemetry_path);
-  exposer->RegisterCollectable(self_metrics.registry(), FLAGS_web_telemetry_path);
+  exposer->RegisterCollectable(self_metrics.registry(),
+                               FLAGS_web_telemetry_path);
   qx::ProtectPath(*secured, web_config, FLAGS_web_telemetry_path);
   // An always-200 endpoint for liveness probes.
   auto health = std::make_shared<prometheus::Registry>();

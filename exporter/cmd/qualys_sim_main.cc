@@ -144,9 +144,9 @@ int main(int argc, char** argv) {
                << FLAGS_cloud_mix << "\"";
     return 2;
   }
-  if (FLAGS_vulns_per_host > 64 ||
-      FLAGS_host_change_percent < 0 || FLAGS_host_change_percent > 100 ||
-      FLAGS_was_rescan_percent < 0 || FLAGS_was_rescan_percent > 100) {
+  if (FLAGS_vulns_per_host > 64 || FLAGS_host_change_percent < 0 ||
+      FLAGS_host_change_percent > 100 || FLAGS_was_rescan_percent < 0 ||
+      FLAGS_was_rescan_percent > 100) {
     LOG(ERROR) << "--vulns_per_host must be at most 64 and the percentages "
                   "within 0..100";
     return 2;

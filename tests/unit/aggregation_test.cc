@@ -28,7 +28,7 @@ std::map<std::string, double> Values(
         key += l.name + "=" + l.value;
       }
       out[key] = f.type == prometheus::MetricType::Counter ? m.counter.value
-                                                            : m.gauge.value;
+                                                           : m.gauge.value;
     }
   }
   return out;
@@ -39,7 +39,7 @@ HostAsset Azure(std::uint64_t id, std::string sub, std::string vnet,
   HostAsset a;
   a.id = id;
   a.cloud_provider = CloudProvider::kAzure;
-  a.azure = AzureSource{std::move(sub), "rg", std::move(vnet),
+  a.azure = AzureSource{std::move(sub),    "rg",      std::move(vnet),
                         std::move(subnet), "westus2", "RUNNING"};
   for (auto q : qids) a.vulns.push_back({q, id * 100 + q});
   return a;
@@ -92,13 +92,17 @@ TEST(HostAggregation, VulnerabilitiesBySubnetAndSeverityWithUnknownQids) {
       },
       &unknown);
   auto v = Values(families, "qualys_azure_host_vulnerabilities");
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=5"], 1);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=3"], 2);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=1"], 0);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=5"],
+            1);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=3"],
+            2);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=1"],
+            0);
   EXPECT_EQ(v.count("subscription_id=sub-a,vnet=vnet-1,subnet=default,"
                     "severity=unknown"),
             0u);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,severity=5"], 1);
+  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,severity=5"],
+            1);
   EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,"
               "severity=unknown"],
             1);
@@ -126,19 +130,18 @@ WasFinding Finding(std::uint64_t id, std::uint64_t webapp, int severity,
   f.category = cat;
   int day = 1;
   for (auto s : scans) {
-    f.history.push_back(
-        {s, "was/" + std::to_string(s), "2024-01-0" + std::to_string(day++) +
-                                            "T10:00:00Z"});
+    f.history.push_back({s, "was/" + std::to_string(s),
+                         "2024-01-0" + std::to_string(day++) + "T10:00:00Z"});
   }
   return f;
 }
 
 TEST(WasAggregation, RecurrenceRules) {
   WasFindingStore store;
-  store.Upsert(Finding(1, 10, 5, "ACTIVE", {1, 2}));     // 2 scans: recurring
-  store.Upsert(Finding(2, 10, 4, "NEW", {1, 1}));        // same scan twice: no
-  store.Upsert(Finding(3, 10, 3, "REOPENED", {1}));      // reopened: recurring
-  store.Upsert(Finding(4, 10, 5, "FIXED", {1, 2, 3}));   // fixed: no
+  store.Upsert(Finding(1, 10, 5, "ACTIVE", {1, 2}));    // 2 scans: recurring
+  store.Upsert(Finding(2, 10, 4, "NEW", {1, 1}));       // same scan twice: no
+  store.Upsert(Finding(3, 10, 3, "REOPENED", {1}));     // reopened: recurring
+  store.Upsert(Finding(4, 10, 5, "FIXED", {1, 2, 3}));  // fixed: no
   store.Upsert(Finding(5, 20, 2, "", {1, 2, 3},
                        FindingCategory::kInformationGathered));  // IG: no
   store.Upsert(Finding(6, 20, 1, "ACTIVE", {4, 5},
@@ -156,8 +159,10 @@ TEST(WasAggregation, FamiliesCountByIdWithAllSeverities) {
   store.Upsert(Finding(1, 10, 5, "ACTIVE", {1, 2}));
   store.Upsert(Finding(2, 10, 5, "ACTIVE", {3}));
   store.Upsert(Finding(3, 10, 3, "REOPENED", {1}));
-  store.Upsert(Finding(4, 20, 2, "", {7}, FindingCategory::kInformationGathered));
-  WasFinding kw = Finding(5, 20, 1, "", {8}, FindingCategory::kInformationGathered);
+  store.Upsert(
+      Finding(4, 20, 2, "", {7}, FindingCategory::kInformationGathered));
+  WasFinding kw =
+      Finding(5, 20, 1, "", {8}, FindingCategory::kInformationGathered);
   kw.qid = 150141;
   kw.keyword_matches = {{"regression", {"http://a/1", "http://a/2"}},
                         {".*html$", {}}};
@@ -165,10 +170,19 @@ TEST(WasAggregation, FamiliesCountByIdWithAllSeverities) {
   std::array<std::uint64_t, 6> totals{0, 0, 0, 1, 0, 2};
   auto agg = AggregateWasFindings(store, {2, 1000}, totals);
   auto findings = Values(agg.families, "qualys_was_findings");
-  EXPECT_EQ(findings["webapp_id=10,severity=5,status=ACTIVE,category=VULNERABILITY"], 2);
-  EXPECT_EQ(findings["webapp_id=10,severity=4,status=ACTIVE,category=VULNERABILITY"], 0);
-  EXPECT_EQ(findings["webapp_id=10,severity=3,status=REOPENED,category=VULNERABILITY"], 1);
-  EXPECT_EQ(findings["webapp_id=20,severity=2,status=,category=INFORMATION_GATHERED"], 1);
+  EXPECT_EQ(
+      findings["webapp_id=10,severity=5,status=ACTIVE,category=VULNERABILITY"],
+      2);
+  EXPECT_EQ(
+      findings["webapp_id=10,severity=4,status=ACTIVE,category=VULNERABILITY"],
+      0);
+  EXPECT_EQ(
+      findings
+          ["webapp_id=10,severity=3,status=REOPENED,category=VULNERABILITY"],
+      1);
+  EXPECT_EQ(
+      findings["webapp_id=20,severity=2,status=,category=INFORMATION_GATHERED"],
+      1);
   EXPECT_EQ(findings.size(), 15u);  // 3 label sets x 5 severities
 
   auto rec = Values(agg.families, "qualys_was_recurring_findings");
@@ -177,12 +191,15 @@ TEST(WasAggregation, FamiliesCountByIdWithAllSeverities) {
   EXPECT_EQ(rec["webapp_id=20,severity=5"], 0);
 
   auto info = Values(agg.families, "qualys_was_recurring_finding_info");
-  EXPECT_THAT(info, ElementsAre(
-                        Pair("finding_id=1,qid=150001,webapp_id=10,severity=5,"
-                             "unique_id=u-1", 1),
+  EXPECT_THAT(
+      info, ElementsAre(Pair("finding_id=1,qid=150001,webapp_id=10,severity=5,"
+                             "unique_id=u-1",
+                             1),
                         Pair("finding_id=3,qid=150003,webapp_id=10,severity=3,"
-                             "unique_id=u-3", 1)));
-  auto became = Values(agg.families, "qualys_was_findings_became_recurring_total");
+                             "unique_id=u-3",
+                             1)));
+  auto became =
+      Values(agg.families, "qualys_was_findings_became_recurring_total");
   EXPECT_EQ(became["severity=3"], 1);
   EXPECT_EQ(became["severity=5"], 2);
   EXPECT_EQ(became.size(), 5u);
@@ -191,7 +208,8 @@ TEST(WasAggregation, FamiliesCountByIdWithAllSeverities) {
   EXPECT_EQ(links["webapp_id=20,regex=regression"], 2);
   EXPECT_EQ(links["webapp_id=20,regex=.*html$"], 0);
 
-  auto last = Values(agg.families, "qualys_was_webapp_last_scan_timestamp_seconds");
+  auto last =
+      Values(agg.families, "qualys_was_webapp_last_scan_timestamp_seconds");
   EXPECT_EQ(last["webapp_id=10"], 1704189600);  // 2024-01-02T10:00:00Z
 }
 
@@ -216,7 +234,8 @@ TEST(WasAggregation, HistogramCountsDistinctScansOfOpenFindings) {
   EXPECT_EQ(sev4->histogram.sample_sum, 11);
   // le=1,2,3,5,10,20,+Inf
   std::vector<std::uint64_t> cumulative;
-  for (const auto& b : sev4->histogram.bucket) cumulative.push_back(b.cumulative_count);
+  for (const auto& b : sev4->histogram.bucket)
+    cumulative.push_back(b.cumulative_count);
   EXPECT_THAT(cumulative, ElementsAre(1, 1, 2, 2, 3, 3, 3));
 }
 

@@ -1,5 +1,7 @@
 // IncrementalSync against a scripted fetch: which searches it asks for, and
 // what it keeps across failures and restarts. No network.
+#include "qx/poller/incremental_sync.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <fstream>
 
 #include "qx/client/errors.h"
-#include "qx/poller/incremental_sync.h"
 #include "qx/store/host_asset_store.h"
 
 namespace qx {
@@ -56,7 +57,8 @@ class IncrementalSyncTest : public ::testing::Test {
         return p;
       }
       while (id < n) {
-        if (fail_after_pages >= 0 && p.pages == static_cast<std::uint64_t>(fail_after_pages)) {
+        if (fail_after_pages >= 0 &&
+            p.pages == static_cast<std::uint64_t>(fail_after_pages)) {
           throw std::runtime_error("connection reset");
         }
         for (int k = 0; k < 2 && id < n; ++k) {
@@ -114,16 +116,18 @@ TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
   Sync sync(options_, clock_);
   sync.Run(Fetch(5), {});
   auto plain = Fetch(5);
-  Sync::Fetch refusing = [&](const std::vector<Criterion>& criteria,
-                             std::optional<std::uint64_t> after, HostAssetStore& into,
-                             const std::function<void(const SearchProgress&)>& on_page) {
-    if (criteria.size() > 1) {
-      calls_.push_back({criteria, after});
-      throw ApiError("hostasset: responseCode INVALID_REQUEST: bad operator", 200,
-                     "INVALID_REQUEST");
-    }
-    return plain(criteria, after, into, on_page);
-  };
+  Sync::Fetch refusing =
+      [&](const std::vector<Criterion>& criteria,
+          std::optional<std::uint64_t> after, HostAssetStore& into,
+          const std::function<void(const SearchProgress&)>& on_page) {
+        if (criteria.size() > 1) {
+          calls_.push_back({criteria, after});
+          throw ApiError(
+              "hostasset: responseCode INVALID_REQUEST: bad operator", 200,
+              "INVALID_REQUEST");
+        }
+        return plain(criteria, after, into, on_page);
+      };
   for (int poll = 0; poll < 2; ++poll) {
     now_ += 1800;
     calls_.clear();
@@ -140,9 +144,10 @@ TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
     EXPECT_EQ(calls_.back().criteria[0].field, "vulnsUpdated");
   }
   // Other errors are not retried.
-  Sync::Fetch failing = [&](const std::vector<Criterion>& criteria,
-                            std::optional<std::uint64_t> after, HostAssetStore& into,
-                            const std::function<void(const SearchProgress&)>& on_page)
+  Sync::Fetch failing =
+      [&](const std::vector<Criterion>& criteria,
+          std::optional<std::uint64_t> after, HostAssetStore& into,
+          const std::function<void(const SearchProgress&)>& on_page)
       -> SearchProgress {
     if (criteria[0].field == "vulnsUpdated") throw ApiError("HTTP 401", 401);
     return plain(criteria, after, into, on_page);
@@ -205,7 +210,8 @@ TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
             FormatIsoTimestamp(static_cast<std::int64_t>(now_) - 1800 - 300));
 }
 
-TEST_F(IncrementalSyncTest, RestartResumesFromStoredCursorWithoutRedownloading) {
+TEST_F(IncrementalSyncTest,
+       RestartResumesFromStoredCursorWithoutRedownloading) {
   {
     Sync sync(options_, clock_);
     sync.Run(Fetch(5), {});
@@ -221,7 +227,8 @@ TEST_F(IncrementalSyncTest, RestartResumesFromStoredCursorWithoutRedownloading) 
   EXPECT_FALSE(calls_[0].criteria.empty());
 }
 
-TEST_F(IncrementalSyncTest, InterruptedFullSyncResumesAfterLastPageEvenAcrossRestart) {
+TEST_F(IncrementalSyncTest,
+       InterruptedFullSyncResumesAfterLastPageEvenAcrossRestart) {
   {
     Sync sync(options_, clock_);
     EXPECT_THROW(sync.Run(Fetch(9, 2), {}), std::runtime_error);
@@ -240,7 +247,8 @@ TEST_F(IncrementalSyncTest, InterruptedFullSyncResumesAfterLastPageEvenAcrossRes
   now_ += 60;
   calls_.clear();
   restarted.Run(Fetch(9), {});
-  EXPECT_EQ(calls_[0].criteria[0].value, FormatIsoTimestamp(1'700'000'000 - 300));
+  EXPECT_EQ(calls_[0].criteria[0].value,
+            FormatIsoTimestamp(1'700'000'000 - 300));
 }
 
 TEST_F(IncrementalSyncTest, StopFromPageCallbackKeepsProgress) {

@@ -100,7 +100,10 @@ TEST(KeywordPayload, CrlfTrailingSpacesAndIndentation) {
 
 TEST(KeywordPayload, Base64EncodedResponseIsDecoded) {
   // Some WAS outputs base64-encode payload responses (wrapped at 40 here).
-  EXPECT_EQ(ParseKeywordPayload("UmVnZXg6IGEKTGlzdCBvZiBpbnRlcm5hbCBsaW5r\ncyBtYXRjaGluZyB3aXRoIHRoaXMgcmVnZXggYXJl\nOgpodHRwOi8vaC8xIHNlZW4gYXQgZm9sbG93aW5n\nIHBhcmVudChzKQpodHRwOi8vaC8K\n"),
+  EXPECT_EQ(ParseKeywordPayload(
+                "UmVnZXg6IGEKTGlzdCBvZiBpbnRlcm5hbCBsaW5r\ncyBtYXRjaGluZyB3aXRo"
+                "IHRoaXMgcmVnZXggYXJl\nOgpodHRwOi8vaC8xIHNlZW4gYXQgZm9sbG93aW5n"
+                "\nIHBhcmVudChzKQpodHRwOi8vaC8K\n"),
             (std::vector<KeywordMatch>{{"a", {"http://h/1"}}}));
   // Text that merely looks like base64 but decodes to no "Regex:" block is
   // parsed as sent: nothing.

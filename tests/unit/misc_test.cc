@@ -21,8 +21,13 @@ TEST(Duration, ParsesPrometheusSpellings) {
 }
 
 TEST(FlagSpelling, DotsAndDashesInNamesOnly) {
-  const char* in[] = {"prog", "--web.listen-address=:9786", "--poll.interval",
-                      "5m", "--qualys.url=https://a.b/c-d.e", "-once", "--",
+  const char* in[] = {"prog",
+                      "--web.listen-address=:9786",
+                      "--poll.interval",
+                      "5m",
+                      "--qualys.url=https://a.b/c-d.e",
+                      "-once",
+                      "--",
                       "--x.y"};
   auto out = NormalizeFlagSpelling(8, const_cast<char**>(in));
   EXPECT_EQ(out[1], "--web_listen_address=:9786");

@@ -1,4 +1,6 @@
 // QualysClient and QPS pagination against a scripted fake transport.
+#include "qx/client/qualys_client.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,7 +10,6 @@
 #include "qx/client/errors.h"
 #include "qx/client/knowledge_base_client.h"
 #include "qx/client/qps_search.h"
-#include "qx/client/qualys_client.h"
 
 namespace qx {
 namespace {
@@ -103,7 +104,9 @@ const char kRateLimited[] =
 TEST(QualysClient, SendsBasicAuthAndRecordsRateLimitHeaders) {
   Harness h;
   h.transport->script.push_back(
-      {200, "ok", {{"X-RateLimit-Remaining", "41"}, {"X-RateLimit-Limit", "300"}}});
+      {200,
+       "ok",
+       {{"X-RateLimit-Remaining", "41"}, {"X-RateLimit-Limit", "300"}}});
   HttpRequest req;
   req.path = "/x";
   h.client->Call("kb", req, [](const HttpResponseHead&, std::istream&) {});
@@ -118,11 +121,13 @@ TEST(QualysClient, SendsBasicAuthAndRecordsRateLimitHeaders) {
 
 TEST(QualysClient, WaitsWhatThe409Says) {
   Harness h;
-  h.transport->script.push_back({409, kRateLimited, {{"X-RateLimit-ToWait-Sec", "2"}}});
+  h.transport->script.push_back(
+      {409, kRateLimited, {{"X-RateLimit-ToWait-Sec", "2"}}});
   h.transport->script.push_back({200, "ok"});
   HttpRequest req;
   int bodies = 0;
-  h.client->Call("kb", req, [&](const HttpResponseHead&, std::istream&) { ++bodies; });
+  h.client->Call("kb", req,
+                 [&](const HttpResponseHead&, std::istream&) { ++bodies; });
   EXPECT_EQ(bodies, 1);
   ASSERT_EQ(h.sleeps.size(), 1u);
   EXPECT_GE(h.sleeps[0].count(), 2000);
@@ -137,7 +142,8 @@ TEST(QualysClient, WaitsWhatThe1965TextSaysWhenQpsSendsNoHeaders) {
   h.transport->script.push_back({409, body});
   h.transport->script.push_back({200, "ok"});
   HttpRequest req;
-  h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+  h.client->Call("hostasset", req,
+                 [](const HttpResponseHead&, std::istream&) {});
   ASSERT_EQ(h.sleeps.size(), 1u);
   EXPECT_GE(h.sleeps[0].count(), 37000);
   EXPECT_LE(h.sleeps[0].count(), 38000);
@@ -145,11 +151,14 @@ TEST(QualysClient, WaitsWhatThe1965TextSaysWhenQpsSendsNoHeaders) {
 
 TEST(QualysClient, HonoursRetryAfterOn503) {
   Harness h;
-  h.transport->script.push_back(
-      {503, "<html><title>busy</title></html>", {{"Retry-After", "12"}}, "text/html"});
+  h.transport->script.push_back({503,
+                                 "<html><title>busy</title></html>",
+                                 {{"Retry-After", "12"}},
+                                 "text/html"});
   h.transport->script.push_back({200, "ok"});
   HttpRequest req;
-  h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+  h.client->Call("hostasset", req,
+                 [](const HttpResponseHead&, std::istream&) {});
   ASSERT_EQ(h.sleeps.size(), 1u);
   EXPECT_GE(h.sleeps[0].count(), 12000);
   EXPECT_LE(h.sleeps[0].count(), 13000);
@@ -157,22 +166,29 @@ TEST(QualysClient, HonoursRetryAfterOn503) {
 
 TEST(QualysClient, RetriesTransientFailuresWithGrowingBackoff) {
   Harness h;
-  h.transport->script.push_back({503, "<html><title>Service Unavailable</title></html>", {}, "text/html"});
+  h.transport->script.push_back(
+      {503,
+       "<html><title>Service Unavailable</title></html>",
+       {},
+       "text/html"});
   h.transport->script.push_back({0, "", {}, "", true});
   h.transport->script.push_back({429, "slow down"});
   h.transport->script.push_back({200, "ok"});
   HttpRequest req;
-  h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+  h.client->Call("hostasset", req,
+                 [](const HttpResponseHead&, std::istream&) {});
   ASSERT_EQ(h.sleeps.size(), 3u);
   EXPECT_LT(h.sleeps[0], h.sleeps[2]);  // 0.5-1 s, then 2-4 s
 }
 
 TEST(QualysClient, GivesUpAfterMaxAttempts) {
   Harness h;
-  for (int i = 0; i < 4; ++i) h.transport->script.push_back({502, "bad gateway", {}, "text/plain"});
+  for (int i = 0; i < 4; ++i)
+    h.transport->script.push_back({502, "bad gateway", {}, "text/plain"});
   HttpRequest req;
   try {
-    h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+    h.client->Call("hostasset", req,
+                   [](const HttpResponseHead&, std::istream&) {});
     FAIL();
   } catch (const ApiError& e) {
     EXPECT_THAT(e.what(), HasSubstr("HTTP 502"));
@@ -191,7 +207,8 @@ TEST(QualysClient, NeverRetriesAuthOrClientErrorsAndNeverLeaksPassword) {
          "</errorMessage></responseErrorDetails></ServiceResponse>"});
     HttpRequest req;
     try {
-      h.client->Call("hostasset", req, [](const HttpResponseHead&, std::istream&) {});
+      h.client->Call("hostasset", req,
+                     [](const HttpResponseHead&, std::istream&) {});
       FAIL() << status;
     } catch (const ApiError& e) {
       EXPECT_EQ(e.http_status(), status);
@@ -218,12 +235,13 @@ TEST(QpsSearch, BuildsServiceRequestWithEscapedCriteria) {
   r.limit_results = 250;
   r.verbose = true;
   r.criteria.push_back({"name", "CONTAINS", "a<b&\"c\""});
-  EXPECT_EQ(BuildServiceRequest(r, 77),
-            "<ServiceRequest><preferences><limitResults>250</limitResults>"
-            "<verbose>true</verbose></preferences><filters>"
-            "<Criteria field=\"name\" operator=\"CONTAINS\">a&lt;b&amp;&quot;c&quot;"
-            "</Criteria><Criteria field=\"id\" operator=\"GREATER\">77</Criteria>"
-            "</filters></ServiceRequest>");
+  EXPECT_EQ(
+      BuildServiceRequest(r, 77),
+      "<ServiceRequest><preferences><limitResults>250</limitResults>"
+      "<verbose>true</verbose></preferences><filters>"
+      "<Criteria field=\"name\" operator=\"CONTAINS\">a&lt;b&amp;&quot;c&quot;"
+      "</Criteria><Criteria field=\"id\" operator=\"GREATER\">77</Criteria>"
+      "</filters></ServiceRequest>");
 }
 
 TEST(QpsSearch, FollowsEmptyPagesUntilHasMoreRecordsIsFalse) {
@@ -231,7 +249,8 @@ TEST(QpsSearch, FollowsEmptyPagesUntilHasMoreRecordsIsFalse) {
   h.transport->script.push_back({200, HostPage(Host(1) + Host(5), true, 5, 2)});
   // API 3.2: a page with count 0 and no data, still more to come.
   h.transport->script.push_back({200, HostPage("", true, 4294967301ULL, 0)});
-  h.transport->script.push_back({200, HostPage(Host(4294967302ULL), false, std::nullopt, 1)});
+  h.transport->script.push_back(
+      {200, HostPage(Host(4294967302ULL), false, std::nullopt, 1)});
   std::vector<std::uint64_t> ids;
   QpsSearchRequest req;
   req.path = kHostAssetSearchPath;
@@ -242,8 +261,9 @@ TEST(QpsSearch, FollowsEmptyPagesUntilHasMoreRecordsIsFalse) {
   EXPECT_EQ(progress.pages, 3u);
   ASSERT_EQ(h.transport->requests.size(), 3u);
   EXPECT_THAT(h.transport->requests[0].body, Not(HasSubstr("GREATER")));
-  EXPECT_THAT(h.transport->requests[1].body,
-              HasSubstr("<Criteria field=\"id\" operator=\"GREATER\">5</Criteria>"));
+  EXPECT_THAT(
+      h.transport->requests[1].body,
+      HasSubstr("<Criteria field=\"id\" operator=\"GREATER\">5</Criteria>"));
   EXPECT_THAT(h.transport->requests[2].body,
               HasSubstr("operator=\"GREATER\">4294967301</Criteria>"));
 }
@@ -275,7 +295,8 @@ TEST(QpsSearch, RejectsPaginationThatDoesNotAdvance) {
   req.endpoint_label = "hostasset";
   EXPECT_THROW(SearchHostAssets(*h.client, req, [](HostAsset&&) {}), ApiError);
   Harness h2;
-  h2.transport->script.push_back({200, HostPage(Host(9), true, std::nullopt, 1)});
+  h2.transport->script.push_back(
+      {200, HostPage(Host(9), true, std::nullopt, 1)});
   EXPECT_THROW(SearchHostAssets(*h2.client, req, [](HostAsset&&) {}), ApiError);
 }
 
@@ -298,8 +319,10 @@ TEST(KnowledgeBase, PostsBatchedFormWithRequestedWithHeader) {
   Harness h;
   const std::string kb =
       "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n"
-      "<KNOWLEDGE_BASE_VULN_LIST_OUTPUT><RESPONSE><DATETIME>2024-01-01T00:00:00Z"
-      "</DATETIME><VULN_LIST><VULN><QID>1</QID><SEVERITY_LEVEL>4</SEVERITY_LEVEL>"
+      "<KNOWLEDGE_BASE_VULN_LIST_OUTPUT><RESPONSE><DATETIME>2024-01-01T00:00:"
+      "00Z"
+      "</DATETIME><VULN_LIST><VULN><QID>1</QID><SEVERITY_LEVEL>4</"
+      "SEVERITY_LEVEL>"
       "</VULN></VULN_LIST></RESPONSE></KNOWLEDGE_BASE_VULN_LIST_OUTPUT>";
   h.transport->script.push_back({200, kb});
   h.transport->script.push_back({200, kb});

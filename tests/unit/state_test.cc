@@ -89,7 +89,9 @@ TEST_F(StateTest, CorruptOrForeignFilesGiveClearErrors) {
     EXPECT_NE(std::string(e.what()).find("was-recurrence"), std::string::npos);
   }
   // Garbage.
-  WriteFileAtomically(path, "\x7f" "ELF garbage\n");
+  WriteFileAtomically(path,
+                      "\x7f"
+                      "ELF garbage\n");
   EXPECT_THROW(r.Load(path), StateError);
 }
 
@@ -124,7 +126,9 @@ TEST_F(StateTest, AtomicWriteReplacesWholeFile) {
   EXPECT_EQ(ReadFileIfExists(dir_ / "absent"), std::nullopt);
   // No temp files left behind.
   int files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++files;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator(dir_))
+    ++files;
   EXPECT_EQ(files, 1);
 }
 

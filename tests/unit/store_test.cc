@@ -31,8 +31,8 @@ HostAssetStore SampleHosts() {
     a.id = id * 4294967311ULL;  // > 32 bits
     if (id % 3 == 0) {
       a.cloud_provider = CloudProvider::kAzure;
-      a.azure = AzureSource{"sub", "rg", id % 2 ? "vnet-a" : "", "default",
-                            "westeurope", "RUNNING"};
+      a.azure = AzureSource{"sub",     "rg",         id % 2 ? "vnet-a" : "",
+                            "default", "westeurope", "RUNNING"};
     } else if (id % 3 == 1) {
       a.cloud_provider = CloudProvider::kAws;
     }
@@ -56,7 +56,8 @@ TEST(HostAssetStore, RoundTripsThroughDisk) {
     if (h.azure == HostAssetStore::kNoAzure) {
       EXPECT_EQ(l.azure, HostAssetStore::kNoAzure);
     } else {
-      EXPECT_EQ(loaded.azure_sources()[l.azure], original.azure_sources()[h.azure]);
+      EXPECT_EQ(loaded.azure_sources()[l.azure],
+                original.azure_sources()[h.azure]);
     }
   }
   EXPECT_FALSE(loaded.Load(dir / "absent"));
@@ -98,7 +99,8 @@ TEST(WasFindingStore, RoundTripsThroughDisk) {
   f.webapp_id = 77;
   f.webapp_name = "Shop \"EU\" Zürich";
   f.webapp_url = "https://shop.example/";
-  f.history = {{1, "was/1", "2021-03-18T15:27:06Z"}, {1, "was/1", "2021-03-18T15:27:06Z"}};
+  f.history = {{1, "was/1", "2021-03-18T15:27:06Z"},
+               {1, "was/1", "2021-03-18T15:27:06Z"}};
   f.keyword_matches = {{"regression", {"http://a/1", "http://a/2"}}};
   s.Upsert(std::move(f));
   s.Save(dir / "was");
@@ -137,8 +139,8 @@ TEST(HostAssetStore, MatchesReferenceMapUnderRandomChurn) {
     std::vector<std::uint64_t> qids;
     auto n = rng() % 7;
     for (std::uint64_t i = 0; i < n; ++i) {
-      std::uint64_t q = rng() % 10 == 0 ? (1ULL << 31) + rng() % 1000
-                                        : 1000 + rng() % 500;
+      std::uint64_t q =
+          rng() % 10 == 0 ? (1ULL << 31) + rng() % 1000 : 1000 + rng() % 500;
       qids.push_back(q);
       a.vulns.push_back({q, i});
     }
@@ -149,7 +151,8 @@ TEST(HostAssetStore, MatchesReferenceMapUnderRandomChurn) {
   for (const auto& [id, qids] : ref) {
     ASSERT_TRUE(store.hosts().contains(id)) << id;
     auto h = store.hosts().at(id);
-    EXPECT_EQ(std::vector<std::uint64_t>(h.qids.begin(), h.qids.end()), qids) << id;
+    EXPECT_EQ(std::vector<std::uint64_t>(h.qids.begin(), h.qids.end()), qids)
+        << id;
   }
   std::set<std::uint64_t> distinct;
   for (const auto& [id, qids] : ref) distinct.insert(qids.begin(), qids.end());

@@ -72,7 +72,8 @@ class WebConfigTest : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 
   // Writes `yaml` to a file in the PKI directory and loads it.
-  static WebConfig Load(const std::string& yaml, const std::string& name = "web.yml") {
+  static WebConfig Load(const std::string& yaml,
+                        const std::string& name = "web.yml") {
     std::string path = dir_ + "/" + name;
     std::ofstream(path) << yaml;
     return LoadWebConfig(path);
@@ -103,7 +104,8 @@ TEST_F(WebConfigTest, EmptyFileMeansPlainHttpWithoutAuth) {
 
 TEST_F(WebConfigTest, ParsesValidConfig) {
   std::string hash = Bcrypt("s3cret");
-  WebConfig c = Load(std::string(kTls) + R"(  client_auth_type: RequireAndVerifyClientCert
+  WebConfig c = Load(std::string(kTls) +
+                     R"(  client_auth_type: RequireAndVerifyClientCert
   client_ca_file: ca.pem
   client_allowed_sans: [prometheus.example, 10.0.0.1]
   min_version: TLS13
@@ -114,7 +116,8 @@ http_server_config:
   http2: false
 basic_auth_users:
   alice: )" + hash + R"(
-  bob: ')" + Bcrypt("other") + R"('
+  bob: ')" + Bcrypt("other") +
+                     R"('
 rate_limit:
   interval: 1s
   burst: 20
@@ -160,8 +163,9 @@ TEST_F(WebConfigTest, InlineCertificateAndKey) {
     }
     return out;
   };
-  WebConfig c = Load("tls_server_config:\n  cert: |\n    " + indent(read("server.pem")) +
-                     "\n  key: |\n    " + indent(read("server.key")) + "\n");
+  WebConfig c =
+      Load("tls_server_config:\n  cert: |\n    " + indent(read("server.pem")) +
+           "\n  key: |\n    " + indent(read("server.key")) + "\n");
   ASSERT_TRUE(c.tls);
   EXPECT_TRUE(c.tls->cert_file.empty());
   EXPECT_THAT(c.tls->cert_pem, HasSubstr("BEGIN CERTIFICATE"));
@@ -170,14 +174,16 @@ TEST_F(WebConfigTest, InlineCertificateAndKey) {
 TEST_F(WebConfigTest, RejectsUnsupportedAndUnknownFields) {
   EXPECT_THAT(FixtureError("unsupported_headers.yml"),
               HasSubstr("http_server_config.headers"));
-  EXPECT_THAT(FixtureError("unsupported_headers.yml"), HasSubstr("not supported"));
+  EXPECT_THAT(FixtureError("unsupported_headers.yml"),
+              HasSubstr("not supported"));
   std::string e = FixtureError("unknown_field.yml");
   EXPECT_THAT(e, HasSubstr("basic_auth_user_list"));
   EXPECT_THAT(e, HasSubstr("unknown field"));
   EXPECT_THAT(e, HasSubstr("unknown_field.yml"));  // names the file
   EXPECT_THAT(LoadError("http_server_config:\n  http2: true\n"),
               HasSubstr("http_server_config.http2"));
-  EXPECT_THAT(LoadError(std::string(kTls) + "  client_auth: RequireAndVerifyClientCert\n"),
+  EXPECT_THAT(LoadError(std::string(kTls) +
+                        "  client_auth: RequireAndVerifyClientCert\n"),
               HasSubstr("tls_server_config.client_auth"));
   EXPECT_THAT(LoadError("rate_limit:\n  interval: 1s\n  burst: 0\n"),
               HasSubstr("rate_limit.burst"));
@@ -192,7 +198,8 @@ TEST_F(WebConfigTest, RejectsBadBcryptHashWithoutEchoingIt) {
               Not(HasSubstr("hunter2")));
   // Truncated hash, and a cost outside 04-31.
   std::string h = Bcrypt("x");
-  EXPECT_NE(LoadError("basic_auth_users:\n  alice: '" + h.substr(0, 59) + "'\n"), "");
+  EXPECT_NE(
+      LoadError("basic_auth_users:\n  alice: '" + h.substr(0, 59) + "'\n"), "");
   std::string cost3 = h;
   cost3[5] = '3';
   cost3[4] = '0';
@@ -208,32 +215,41 @@ TEST_F(WebConfigTest, RejectsMissingOrMismatchedCertificate) {
   EXPECT_THAT(e, HasSubstr("does-not-exist.pem"));
   EXPECT_THAT(LoadError("tls_server_config:\n  cert_file: server.pem\n"),
               HasSubstr("tls_server_config.key_file"));
-  EXPECT_THAT(LoadError("tls_server_config:\n  cert_file: server.pem\n  key_file: client.key\n"),
+  EXPECT_THAT(LoadError("tls_server_config:\n  cert_file: server.pem\n  "
+                        "key_file: client.key\n"),
               HasSubstr("does not match"));
-  EXPECT_THAT(LoadError("tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n"),
+  EXPECT_THAT(LoadError("tls_server_config:\n  cert_file: server.key\n  "
+                        "key_file: server.key\n"),
               HasSubstr("no PEM certificate"));
   // The key's content never appears in an error.
-  EXPECT_THAT(LoadError("tls_server_config:\n  cert_file: server.pem\n  key_file: ca.pem\n"),
-              HasSubstr("tls_server_config.key_file"));
+  EXPECT_THAT(
+      LoadError(
+          "tls_server_config:\n  cert_file: server.pem\n  key_file: ca.pem\n"),
+      HasSubstr("tls_server_config.key_file"));
 }
 
 TEST_F(WebConfigTest, RejectsInconsistentClientAuth) {
   EXPECT_THAT(LoadError(std::string(kTls) + "  client_ca_file: ca.pem\n"),
               HasSubstr("client_auth_type"));
-  EXPECT_THAT(LoadError(std::string(kTls) + "  client_auth_type: RequireAndVerifyClientCert\n"),
+  EXPECT_THAT(LoadError(std::string(kTls) +
+                        "  client_auth_type: RequireAndVerifyClientCert\n"),
               HasSubstr("tls_server_config.client_ca_file"));
   EXPECT_THAT(LoadError(std::string(kTls) + "  client_auth_type: Sometimes\n"),
               HasSubstr("invalid value"));
+  EXPECT_THAT(
+      LoadError(std::string(kTls) +
+                "  client_auth_type: VerifyClientCertIfGiven\n"
+                "  client_ca_file: ca.pem\n  client_allowed_sans: [a]\n"),
+      HasSubstr("client_allowed_sans"));
   EXPECT_THAT(LoadError(std::string(kTls) +
-                        "  client_auth_type: VerifyClientCertIfGiven\n"
-                        "  client_ca_file: ca.pem\n  client_allowed_sans: [a]\n"),
-              HasSubstr("client_allowed_sans"));
-  EXPECT_THAT(LoadError(std::string(kTls) + "  min_version: TLS13\n  max_version: TLS12\n"),
+                        "  min_version: TLS13\n  max_version: TLS12\n"),
               HasSubstr("min_version"));
-  EXPECT_THAT(LoadError(std::string(kTls) + "  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n"),
+  EXPECT_THAT(LoadError(std::string(kTls) +
+                        "  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]\n"),
               HasSubstr("cipher_suites"));
-  EXPECT_THAT(LoadError(std::string(kTls) + "  curve_preferences: [CurveP999]\n"),
-              HasSubstr("curve_preferences"));
+  EXPECT_THAT(
+      LoadError(std::string(kTls) + "  curve_preferences: [CurveP999]\n"),
+      HasSubstr("curve_preferences"));
   // TLS knobs without a certificate would mean plain HTTP: rejected.
   EXPECT_THAT(LoadError("tls_server_config:\n  min_version: TLS13\n"),
               HasSubstr("TLS is not enabled"));
@@ -287,7 +303,8 @@ TEST(CivetListeningPorts, PrometheusSpellings) {
   EXPECT_EQ(CivetListeningPorts("[::1]:9786", false), "[::1]:9786");
   EXPECT_EQ(CivetListeningPorts("localhost:0", false), "127.0.0.1:0");
   EXPECT_EQ(CivetListeningPorts(":1,127.0.0.1:2", true), "1s,127.0.0.1:2s");
-  for (const char* bad : {"9786", ":", ":99999", "example.com:9786", "[zz]:1", ":12a"}) {
+  for (const char* bad :
+       {"9786", ":", ":99999", "example.com:9786", "[zz]:1", ":12a"}) {
     EXPECT_THROW(CivetListeningPorts(bad, false), std::invalid_argument) << bad;
   }
 }
@@ -297,10 +314,12 @@ TEST_F(WebConfigTest, MakeExposerPlainAndTls) {
   EXPECT_FALSE(plain->tls());
   EXPECT_EQ(plain->ports().size(), 1u);
 
-  std::optional<WebConfig> c = Load(std::string(kTls) +
-                                    "  client_auth_type: RequireAndVerifyClientCert\n"
-                                    "  client_ca_file: ca.pem\n"
-                                    "basic_auth_users:\n  alice: '" + Bcrypt("pw") + "'\n");
+  std::optional<WebConfig> c =
+      Load(std::string(kTls) +
+           "  client_auth_type: RequireAndVerifyClientCert\n"
+           "  client_ca_file: ca.pem\n"
+           "basic_auth_users:\n  alice: '" +
+           Bcrypt("pw") + "'\n");
   auto tls = MakeExposer("127.0.0.1:0", c);
   EXPECT_TRUE(tls->tls());
   ASSERT_EQ(tls->ports().size(), 1u);
@@ -314,24 +333,29 @@ TEST_F(WebConfigTest, MakeExposerPlainAndTls) {
 // GET https://localhost:port/metrics with Poco; returns the status (or -1 if
 // the TLS handshake or the request fails) and the body.
 std::pair<int, std::string> HttpsGet(int port, const std::string& ca,
-                                     const std::string& cert, const std::string& key,
-                                     const std::string& user, const std::string& pass) {
+                                     const std::string& cert,
+                                     const std::string& key,
+                                     const std::string& user,
+                                     const std::string& pass) {
   static std::once_flag init;
   std::call_once(init, [] {
     Poco::Net::initializeSSL();
     Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> reject =
         new Poco::Net::RejectCertificateHandler(false);
-    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, nullptr);
+    Poco::Net::SSLManager::instance().initializeClient(nullptr, reject,
+                                                       nullptr);
   });
   try {
     Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
         Poco::Net::Context::TLS_CLIENT_USE, key, cert, ca,
         Poco::Net::Context::VERIFY_RELAXED, 9, false);
-    Poco::Net::HTTPSClientSession session("localhost", static_cast<Poco::UInt16>(port), ctx);
+    Poco::Net::HTTPSClientSession session("localhost",
+                                          static_cast<Poco::UInt16>(port), ctx);
     session.setTimeout(Poco::Timespan(10, 0));
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/metrics",
                                Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!user.empty()) Poco::Net::HTTPBasicCredentials(user, pass).authenticate(req);
+    if (!user.empty())
+      Poco::Net::HTTPBasicCredentials(user, pass).authenticate(req);
     session.sendRequest(req);
     Poco::Net::HTTPResponse resp;
     std::istream& in = session.receiveResponse(resp);
@@ -344,13 +368,18 @@ std::pair<int, std::string> HttpsGet(int port, const std::string& ca,
 }
 
 TEST_F(WebConfigTest, ServesHttpsWithClientCertificateAndBasicAuth) {
-  std::optional<WebConfig> c = Load(std::string(kTls) +
-                                    "  client_auth_type: RequireAndVerifyClientCert\n"
-                                    "  client_ca_file: ca.pem\n"
-                                    "  client_allowed_sans: [prometheus.example]\n"
-                                    "basic_auth_users:\n  alice: '" + Bcrypt("pw") + "'\n");
+  std::optional<WebConfig> c =
+      Load(std::string(kTls) +
+           "  client_auth_type: RequireAndVerifyClientCert\n"
+           "  client_ca_file: ca.pem\n"
+           "  client_allowed_sans: [prometheus.example]\n"
+           "basic_auth_users:\n  alice: '" +
+           Bcrypt("pw") + "'\n");
   auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::BuildCounter().Name("qx_web_config_test_total").Register(*registry).Add({});
+  prometheus::BuildCounter()
+      .Name("qx_web_config_test_total")
+      .Register(*registry)
+      .Add({});
   auto server = MakeExposer("127.0.0.1:0", c);
   server->exposer().RegisterCollectable(registry, "/metrics");
   ProtectPath(*server, c, "/metrics");
@@ -363,18 +392,24 @@ TEST_F(WebConfigTest, ServesHttpsWithClientCertificateAndBasicAuth) {
   EXPECT_THAT(body, HasSubstr("qx_web_config_test_total"));
   EXPECT_EQ(HttpsGet(port, ca, cert, key, "alice", "wrong").first, 401);
   EXPECT_EQ(HttpsGet(port, ca, cert, key, "", "").first, 401);
-  EXPECT_EQ(HttpsGet(port, ca, "", "", "alice", "pw").first, -1);  // no client cert
+  EXPECT_EQ(HttpsGet(port, ca, "", "", "alice", "pw").first,
+            -1);  // no client cert
   // Signed by the CA, but its SAN is not in client_allowed_sans.
-  EXPECT_EQ(HttpsGet(port, ca, dir_ + "/other.pem", dir_ + "/other.key", "alice", "pw").first,
+  EXPECT_EQ(HttpsGet(port, ca, dir_ + "/other.pem", dir_ + "/other.key",
+                     "alice", "pw")
+                .first,
             -1);
   // Same SAN, unknown CA.
-  EXPECT_EQ(HttpsGet(port, ca, dir_ + "/rogue.pem", dir_ + "/rogue.key", "alice", "pw").first,
+  EXPECT_EQ(HttpsGet(port, ca, dir_ + "/rogue.pem", dir_ + "/rogue.key",
+                     "alice", "pw")
+                .first,
             -1);
 }
 
 TEST(MakeExposer, RejectsIpv6WithoutCivetwebSupport) {
   if (mg_check_feature(MG_FEATURES_IPV6)) GTEST_SKIP() << "civetweb has IPv6";
-  EXPECT_THAT(ErrorOf([] { MakeExposer("[::1]:0", std::nullopt); }), HasSubstr("IPv6"));
+  EXPECT_THAT(ErrorOf([] { MakeExposer("[::1]:0", std::nullopt); }),
+              HasSubstr("IPv6"));
 }
 
 TEST_F(WebConfigTest, MakeExposerReportsBindFailure) {

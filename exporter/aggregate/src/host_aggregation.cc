@@ -44,10 +44,10 @@ std::vector<prometheus::MetricFamily> AggregateHostAssets(
     by_provider[static_cast<std::size_t>(provider)]++;
     if (azure != HostAssetStore::kNoAzure) by_azure[azure]++;
   });
-  FamilyBuilder assets("qualys_host_assets",
-                       std::string("Host assets in scope by cloud provider") +
-                           kPollNote,
-                       prometheus::MetricType::Gauge);
+  FamilyBuilder assets(
+      "qualys_host_assets",
+      std::string("Host assets in scope by cloud provider") + kPollNote,
+      prometheus::MetricType::Gauge);
   for (auto p : kProviders) {
     assets.Gauge({{"cloud_provider", std::string(CloudProviderLabel(p))}},
                  static_cast<double>(by_provider[static_cast<std::size_t>(p)]));
@@ -138,9 +138,9 @@ std::vector<prometheus::MetricFamily> AggregateHostVulnerabilities(
       prometheus::MetricType::Gauge);
   for (const auto& [key, counts] : by_subnet) {
     const auto& [sub, vnet, subnet] = key;
-    EmitSeverities(azure,
-                   {{"subscription_id", sub}, {"vnet", vnet}, {"subnet", subnet}},
-                   counts);
+    EmitSeverities(
+        azure, {{"subscription_id", sub}, {"vnet", vnet}, {"subnet", subnet}},
+        counts);
   }
   FamilyBuilder all("qualys_host_vulnerabilities",
                     std::string("Open vulnerability detections on all hosts "
@@ -148,7 +148,8 @@ std::vector<prometheus::MetricFamily> AggregateHostVulnerabilities(
                         kPollNote,
                     prometheus::MetricType::Gauge);
   for (auto p : kProviders) {
-    EmitSeverities(all, {{"cloud_provider", std::string(CloudProviderLabel(p))}},
+    EmitSeverities(all,
+                   {{"cloud_provider", std::string(CloudProviderLabel(p))}},
                    by_provider[static_cast<std::size_t>(p)]);
   }
   if (unknown_qids) unknown_qids->assign(unknown.begin(), unknown.end());

@@ -96,8 +96,8 @@ WasAggregation AggregateWasFindings(
     if (IsRecurring(f, options.recurrence_min_scans)) {
       recurring[f.webapp_id][sev]++;
       if (f.severity >= 3) {
-        info.push_back({static_cast<int>(sev), id, f.qid, f.webapp_id,
-                        &f.unique_id});
+        info.push_back(
+            {static_cast<int>(sev), id, f.qid, f.webapp_id, &f.unique_id});
       }
     }
   }
@@ -121,23 +121,25 @@ WasAggregation AggregateWasFindings(
     // Label order matches the contract table: webapp_id, severity, status,
     // category; severity is filled by sev_labels, so build by hand.
     for (int s = 1; s <= 5; ++s) {
-      f_findings.Gauge({{"webapp_id", std::to_string(webapp)},
-                        {"severity", std::to_string(s)},
-                        {"status", status},
-                        {"category", category}},
-                       static_cast<double>(counts[static_cast<std::size_t>(s)]));
+      f_findings.Gauge(
+          {{"webapp_id", std::to_string(webapp)},
+           {"severity", std::to_string(s)},
+           {"status", status},
+           {"category", category}},
+          static_cast<double>(counts[static_cast<std::size_t>(s)]));
     }
   }
   out.push_back(std::move(f_findings).Build());
 
-  FamilyBuilder f_apps("qualys_was_webapp_info",
-                       std::string("WAS web application name and URL, value 1") +
-                           kPollNote,
-                       prometheus::MetricType::Gauge);
+  FamilyBuilder f_apps(
+      "qualys_was_webapp_info",
+      std::string("WAS web application name and URL, value 1") + kPollNote,
+      prometheus::MetricType::Gauge);
   for (const auto& [id, app] : store.webapps()) {
-    f_apps.Gauge(
-        {{"webapp_id", std::to_string(id)}, {"name", app.name}, {"url", app.url}},
-        1);
+    f_apps.Gauge({{"webapp_id", std::to_string(id)},
+                  {"name", app.name},
+                  {"url", app.url}},
+                 1);
   }
   out.push_back(std::move(f_apps).Build());
 
@@ -176,9 +178,9 @@ WasAggregation AggregateWasFindings(
       "(persisted in --state.dir; the first poll sets the baseline)",
       prometheus::MetricType::Counter);
   for (int s = 1; s <= 5; ++s) {
-    f_became.Counter(
-        {{"severity", std::to_string(s)}},
-        static_cast<double>(became_recurring_total[static_cast<std::size_t>(s)]));
+    f_became.Counter({{"severity", std::to_string(s)}},
+                     static_cast<double>(
+                         became_recurring_total[static_cast<std::size_t>(s)]));
   }
   out.push_back(std::move(f_became).Build());
 
@@ -229,9 +231,9 @@ WasAggregation AggregateWasFindings(
           kPollNote,
       prometheus::MetricType::Gauge);
   for (const auto& [key, set] : links) {
-    f_links.Gauge({{"webapp_id", std::to_string(key.first)},
-                   {"regex", key.second}},
-                  static_cast<double>(set.size()));
+    f_links.Gauge(
+        {{"webapp_id", std::to_string(key.first)}, {"regex", key.second}},
+        static_cast<double>(set.size()));
   }
   out.push_back(std::move(f_links).Build());
 

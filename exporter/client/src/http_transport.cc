@@ -8,8 +8,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLException.h>
 #include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/URI.h>
 
@@ -92,8 +92,8 @@ class PocoTransport final : public HttpTransport {
       session = std::make_unique<Poco::Net::HTTPSClientSession>(
           base_.getHost(), base_.getPort(), context_);
     } else {
-      session = std::make_unique<Poco::Net::HTTPClientSession>(
-          base_.getHost(), base_.getPort());
+      session = std::make_unique<Poco::Net::HTTPClientSession>(base_.getHost(),
+                                                               base_.getPort());
     }
     if (!proxy_host_.empty()) {
       session->setProxy(proxy_host_, proxy_port_);
@@ -135,7 +135,8 @@ class PocoTransport final : public HttpTransport {
         head.content_length =
             static_cast<std::uint64_t>(resp.getContentLength64());
       }
-      for (const auto& [name, value] : resp) head.headers.emplace_back(name, value);
+      for (const auto& [name, value] : resp)
+        head.headers.emplace_back(name, value);
       on_response(head, in);
     } catch (const Poco::TimeoutException& e) {
       throw TransportError("timeout talking to " + base_.getHost() + ": " +
@@ -187,10 +188,9 @@ std::string ProxyFromEnvironment(std::string_view scheme,
     if (!entry.empty()) {
       if (entry == "*") return {};
       if (entry.front() == '.') entry.erase(0, 1);
-      if (host == entry ||
-          (host.size() > entry.size() &&
-           host.substr(host.size() - entry.size()) == entry &&
-           host[host.size() - entry.size() - 1] == '.')) {
+      if (host == entry || (host.size() > entry.size() &&
+                            host.substr(host.size() - entry.size()) == entry &&
+                            host[host.size() - entry.size() - 1] == '.')) {
         return {};
       }
     }

@@ -83,13 +83,11 @@ SearchProgress SearchAllPages(
                   page = parse_page(body);
                 });
     if (page.response_code != "SUCCESS") {
-      throw ApiError(request.endpoint_label + ": responseCode " +
-                     (page.response_code.empty() ? "missing"
-                                                 : page.response_code) +
-                     (page.error_message.empty()
-                          ? ""
-                          : ": " + page.error_message),
-                     200, page.response_code);
+      throw ApiError(
+          request.endpoint_label + ": responseCode " +
+              (page.response_code.empty() ? "missing" : page.response_code) +
+              (page.error_message.empty() ? "" : ": " + page.error_message),
+          200, page.response_code);
     }
     page_records = page.count.value_or(0);
     progress.pages++;
@@ -106,8 +104,8 @@ SearchProgress SearchAllPages(
     }
     if (after_id && *page.last_id <= *after_id) {
       throw ApiError(request.endpoint_label + ": pagination did not advance (" +
-                     "lastId " + std::to_string(*page.last_id) +
-                     " after id " + std::to_string(*after_id) + ")");
+                     "lastId " + std::to_string(*page.last_id) + " after id " +
+                     std::to_string(*after_id) + ")");
     }
     after_id = page.last_id;
     progress.last_id = page.last_id;
@@ -131,15 +129,16 @@ std::uint64_t CountRecords(QualysClient& client, const std::string& path,
   http.content_type = "text/xml";
   http.body = std::move(body);
   QpsPageInfo page;
-  client.Call(endpoint_label, http, [&](const HttpResponseHead&, std::istream& in) {
-    // The count answer is a ServiceResponse envelope without data.
-    page = ParseHostAssetPage(in, [](HostAsset&&) {});
-  });
+  client.Call(endpoint_label, http,
+              [&](const HttpResponseHead&, std::istream& in) {
+                // The count answer is a ServiceResponse envelope without data.
+                page = ParseHostAssetPage(in, [](HostAsset&&) {});
+              });
   if (page.response_code != "SUCCESS" || !page.count) {
-    throw ApiError(endpoint_label + ": count failed: " +
-                   (page.response_code.empty() ? "no responseCode"
-                                               : page.response_code) +
-                   (page.error_message.empty() ? "" : ": " + page.error_message));
+    throw ApiError(
+        endpoint_label + ": count failed: " +
+        (page.response_code.empty() ? "no responseCode" : page.response_code) +
+        (page.error_message.empty() ? "" : ": " + page.error_message));
   }
   return *page.count;
 }

@@ -79,7 +79,8 @@ std::optional<std::int64_t> WaitFromSimpleReturn(std::string_view body) {
   auto pos = text.find(" second");
   if (pos == std::string_view::npos) return std::nullopt;
   auto begin = pos;
-  while (begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]))) {
+  while (begin > 0 &&
+         std::isdigit(static_cast<unsigned char>(text[begin - 1]))) {
     --begin;
   }
   std::int64_t n = 0;
@@ -213,8 +214,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
         rl.remaining = HeaderInt(head, "X-RateLimit-Remaining");
         rl.to_wait_sec = HeaderInt(head, "X-RateLimit-ToWait-Sec");
         rl.concurrency_limit = HeaderInt(head, "X-Concurrency-Limit-Limit");
-        rl.concurrency_running =
-            HeaderInt(head, "X-Concurrency-Limit-Running");
+        rl.concurrency_running = HeaderInt(head, "X-Concurrency-Limit-Running");
         if (rl.limit || rl.remaining || rl.to_wait_sec ||
             rl.concurrency_limit) {
           {
@@ -230,10 +230,10 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
             on_body(head, counted);
           } catch (const ParseError& e) {
             if (head.content_length && counter.count() < *head.content_length) {
-              throw TransportError(
-                  "response body cut short after " +
-                  std::to_string(counter.count()) + " of " +
-                  std::to_string(*head.content_length) + " bytes");
+              throw TransportError("response body cut short after " +
+                                   std::to_string(counter.count()) + " of " +
+                                   std::to_string(*head.content_length) +
+                                   " bytes");
             }
             // A chunked body whose connection dropped mid-chunk just ends
             // (Poco reports no error), so a parse failure at the end of a
@@ -267,7 +267,8 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
         if (!to_wait || *to_wait < 0) to_wait = HeaderInt(head, "Retry-After");
         // QPS calls may omit the rate-limit headers; the 1965 text still
         // says how long ("cannot be run again for another N seconds").
-        if (!to_wait || *to_wait < 0) to_wait = WaitFromSimpleReturn(error_body);
+        if (!to_wait || *to_wait < 0)
+          to_wait = WaitFromSimpleReturn(error_body);
         if (to_wait && *to_wait >= 0) {
           auto server_wait = std::chrono::seconds(*to_wait);
           if (server_wait > retry_.max_server_wait) {

@@ -12,6 +12,7 @@
 #include "qx/endpoint/web_config.h"
 
 #include <CivetServer.h>
+#include <arpa/inet.h>
 #include <civetweb.h>
 #include <crypt.h>
 #include <dlfcn.h>
@@ -30,7 +31,6 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
-#include <arpa/inet.h>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -50,14 +50,16 @@ namespace {
 
 [[noreturn]] void Fail(const std::string& path, const std::string& field,
                        const std::string& message) {
-  throw std::runtime_error("web config " + path + ": " + field + ": " + message);
+  throw std::runtime_error("web config " + path + ": " + field + ": " +
+                           message);
 }
 
 // The same, with the line of `node` when it is in the file.
 [[noreturn]] void Fail(const std::string& path, const std::string& field,
                        const std::string& message, const YAML::Node& node) {
   if (node.IsDefined() && node.Mark().line >= 0) {
-    Fail(path, field + " (line " + std::to_string(node.Mark().line + 1) + ")", message);
+    Fail(path, field + " (line " + std::to_string(node.Mark().line + 1) + ")",
+         message);
   }
   Fail(path, field, message);
 }
@@ -75,14 +77,15 @@ void CheckKeys(const std::string& path, const std::string& prefix,
   std::set<std::string> seen;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) {
-      Fail(path, prefix.empty() ? "(top level)" : prefix, "keys must be strings",
-           kv.first);
+      Fail(path, prefix.empty() ? "(top level)" : prefix,
+           "keys must be strings", kv.first);
     }
     const std::string key = kv.first.Scalar();
     const std::string field = Join(prefix, key);
     if (!seen.insert(key).second) Fail(path, field, "duplicate key", kv.first);
     if (auto it = unsupported.find(key); it != unsupported.end()) {
-      Fail(path, field, "not supported by qualys-exporter: " + it->second, kv.first);
+      Fail(path, field, "not supported by qualys-exporter: " + it->second,
+           kv.first);
     }
     if (known && !known->count(key)) {
       Fail(path, field, "unknown field (see docs/web-config.md)", kv.first);
@@ -99,8 +102,8 @@ std::string GetString(const std::string& path, const std::string& field,
   return n.Scalar();
 }
 
-bool GetBool(const std::string& path, const std::string& field, const YAML::Node& n,
-             bool fallback) {
+bool GetBool(const std::string& path, const std::string& field,
+             const YAML::Node& n, bool fallback) {
   if (IsAbsent(n)) return fallback;
   bool v = false;
   if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
@@ -109,7 +112,8 @@ bool GetBool(const std::string& path, const std::string& field, const YAML::Node
   return v;
 }
 
-std::vector<std::string> GetStrings(const std::string& path, const std::string& field,
+std::vector<std::string> GetStrings(const std::string& path,
+                                    const std::string& field,
                                     const YAML::Node& n) {
   std::vector<std::string> out;
   if (IsAbsent(n)) return out;
@@ -122,7 +126,8 @@ std::vector<std::string> GetStrings(const std::string& path, const std::string& 
 }
 
 // Mapping or null; anything else is an error.
-bool GetMap(const std::string& path, const std::string& field, const YAML::Node& n) {
+bool GetMap(const std::string& path, const std::string& field,
+            const YAML::Node& n) {
   if (IsAbsent(n)) return false;
   if (!n.IsMap()) Fail(path, field, "must be a mapping", n);
   return true;
@@ -147,7 +152,8 @@ const std::map<std::string, ClientAuthType>& ClientAuthNames() {
       {"RequireAnyClientCert", ClientAuthType::kRequireAnyClientCert},
       {"RequireClientCert", ClientAuthType::kRequireAnyClientCert},  // old name
       {"VerifyClientCertIfGiven", ClientAuthType::kVerifyClientCertIfGiven},
-      {"RequireAndVerifyClientCert", ClientAuthType::kRequireAndVerifyClientCert},
+      {"RequireAndVerifyClientCert",
+       ClientAuthType::kRequireAndVerifyClientCert},
   };
   return m;
 }
@@ -174,16 +180,24 @@ const std::map<std::string, CipherName>& CipherNames() {
       {"TLS_RSA_WITH_AES_256_CBC_SHA", {"AES256-SHA", false}},
       {"TLS_RSA_WITH_AES_128_GCM_SHA256", {"AES128-GCM-SHA256", false}},
       {"TLS_RSA_WITH_AES_256_GCM_SHA384", {"AES256-GCM-SHA384", false}},
-      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", {"ECDHE-ECDSA-AES128-SHA", false}},
-      {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", {"ECDHE-ECDSA-AES256-SHA", false}},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+       {"ECDHE-ECDSA-AES128-SHA", false}},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+       {"ECDHE-ECDSA-AES256-SHA", false}},
       {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", {"ECDHE-RSA-AES128-SHA", false}},
       {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", {"ECDHE-RSA-AES256-SHA", false}},
-      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", {"ECDHE-ECDSA-AES128-GCM-SHA256", false}},
-      {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", {"ECDHE-ECDSA-AES256-GCM-SHA384", false}},
-      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", {"ECDHE-RSA-AES128-GCM-SHA256", false}},
-      {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", {"ECDHE-RSA-AES256-GCM-SHA384", false}},
-      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", {"ECDHE-ECDSA-CHACHA20-POLY1305", false}},
-      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", {"ECDHE-RSA-CHACHA20-POLY1305", false}},
+      {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+       {"ECDHE-ECDSA-AES128-GCM-SHA256", false}},
+      {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+       {"ECDHE-ECDSA-AES256-GCM-SHA384", false}},
+      {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+       {"ECDHE-RSA-AES128-GCM-SHA256", false}},
+      {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+       {"ECDHE-RSA-AES256-GCM-SHA384", false}},
+      {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+       {"ECDHE-ECDSA-CHACHA20-POLY1305", false}},
+      {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+       {"ECDHE-RSA-CHACHA20-POLY1305", false}},
       {"TLS_AES_128_GCM_SHA256", {"TLS_AES_128_GCM_SHA256", true}},
       {"TLS_AES_256_GCM_SHA384", {"TLS_AES_256_GCM_SHA384", true}},
       {"TLS_CHACHA20_POLY1305_SHA256", {"TLS_CHACHA20_POLY1305_SHA256", true}},
@@ -211,7 +225,8 @@ const std::map<std::string, std::string>& CurveNames() {
 
 // $2a$ / $2b$ / $2y$, two-digit cost 04..31, 22 salt + 31 hash characters.
 bool LooksLikeBcrypt(const std::string& h) {
-  if (h.size() != 60 || h[0] != '$' || h[1] != '2' || h[3] != '$' || h[6] != '$') {
+  if (h.size() != 60 || h[0] != '$' || h[1] != '2' || h[3] != '$' ||
+      h[6] != '$') {
     return false;
   }
   if (h[2] != 'a' && h[2] != 'b' && h[2] != 'y') return false;
@@ -223,7 +238,8 @@ bool LooksLikeBcrypt(const std::string& h) {
   if (cost < 4 || cost > 31) return false;
   for (std::size_t i = 7; i < h.size(); ++i) {
     char c = h[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/'))
+      return false;
   }
   return crypt_checksalt(h.c_str()) == CRYPT_SALT_OK;
 }
@@ -270,7 +286,9 @@ std::string OpenSslError() {
 
 std::string ReadFile(const std::string& field, const std::string& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw MaterialError{field, "cannot read " + file + ": " + std::strerror(errno)};
+  if (!in)
+    throw MaterialError{field,
+                        "cannot read " + file + ": " + std::strerror(errno)};
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
@@ -283,46 +301,58 @@ BioPtr MemBio(const std::string& data) {
 // Never prompt for a passphrase on the terminal: encrypted keys fail.
 int NoPassphrase(char*, int, int, void*) { return 0; }
 
-std::vector<X509Ptr> ParseCerts(const std::string& field, const std::string& pem,
+std::vector<X509Ptr> ParseCerts(const std::string& field,
+                                const std::string& pem,
                                 const std::string& what) {
   std::vector<X509Ptr> out;
   BioPtr bio = MemBio(pem);
-  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr)) {
+  while (X509* x =
+             PEM_read_bio_X509(bio.get(), nullptr, NoPassphrase, nullptr)) {
     out.emplace_back(x);
   }
   ERR_clear_error();  // end of input
-  if (out.empty()) throw MaterialError{field, "no PEM certificate found in " + what};
+  if (out.empty())
+    throw MaterialError{field, "no PEM certificate found in " + what};
   return out;
 }
 
 CertKey LoadCertKey(const TlsServerConfig& t) {
-  const std::string cert_field = t.cert_file.empty() ? "tls_server_config.cert"
-                                                     : "tls_server_config.cert_file";
-  const std::string key_field = t.key_file.empty() ? "tls_server_config.key"
-                                                   : "tls_server_config.key_file";
-  std::string cert_pem = t.cert_file.empty() ? t.cert_pem : ReadFile(cert_field, t.cert_file);
-  std::string key_pem = t.key_file.empty() ? t.key_pem : ReadFile(key_field, t.key_file);
+  const std::string cert_field = t.cert_file.empty()
+                                     ? "tls_server_config.cert"
+                                     : "tls_server_config.cert_file";
+  const std::string key_field = t.key_file.empty()
+                                    ? "tls_server_config.key"
+                                    : "tls_server_config.key_file";
+  std::string cert_pem =
+      t.cert_file.empty() ? t.cert_pem : ReadFile(cert_field, t.cert_file);
+  std::string key_pem =
+      t.key_file.empty() ? t.key_pem : ReadFile(key_field, t.key_file);
   CertKey ck;
-  auto certs = ParseCerts(cert_field, cert_pem,
-                          t.cert_file.empty() ? "the inline cert" : t.cert_file);
+  auto certs =
+      ParseCerts(cert_field, cert_pem,
+                 t.cert_file.empty() ? "the inline cert" : t.cert_file);
   ck.leaf = std::move(certs.front());
   ck.chain.reset(sk_X509_new_null());
-  for (std::size_t i = 1; i < certs.size(); ++i) sk_X509_push(ck.chain.get(), certs[i].release());
+  for (std::size_t i = 1; i < certs.size(); ++i)
+    sk_X509_push(ck.chain.get(), certs[i].release());
   {
     BioPtr bio = MemBio(key_pem);
-    ck.key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+    ck.key.reset(
+        PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
   }
   OPENSSL_cleanse(key_pem.data(), key_pem.size());
   if (!ck.key) {
     ERR_clear_error();
-    throw MaterialError{key_field,
-                        "no usable PEM private key found (passphrase-protected keys "
-                        "are not supported)"};
+    throw MaterialError{
+        key_field,
+        "no usable PEM private key found (passphrase-protected keys "
+        "are not supported)"};
   }
   if (X509_check_private_key(ck.leaf.get(), ck.key.get()) != 1) {
     ERR_clear_error();
-    throw MaterialError{key_field, "private key does not match the certificate in " +
-                                       cert_field.substr(cert_field.find('.') + 1)};
+    throw MaterialError{key_field,
+                        "private key does not match the certificate in " +
+                            cert_field.substr(cert_field.find('.') + 1)};
   }
   return ck;
 }
@@ -330,10 +360,12 @@ CertKey LoadCertKey(const TlsServerConfig& t) {
 std::vector<X509Ptr> LoadClientCas(const TlsServerConfig& t) {
   if (!t.client_ca_file.empty()) {
     const std::string field = "tls_server_config.client_ca_file";
-    return ParseCerts(field, ReadFile(field, t.client_ca_file), t.client_ca_file);
+    return ParseCerts(field, ReadFile(field, t.client_ca_file),
+                      t.client_ca_file);
   }
   if (!t.client_ca_pem.empty()) {
-    return ParseCerts("tls_server_config.client_ca", t.client_ca_pem, "the inline client_ca");
+    return ParseCerts("tls_server_config.client_ca", t.client_ca_pem,
+                      "the inline client_ca");
   }
   return {};
 }
@@ -350,16 +382,28 @@ bool VerifiesClientCerts(ClientAuthType a) {
          a == ClientAuthType::kRequireAndVerifyClientCert;
 }
 
-TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n, bool* enabled) {
+TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n,
+                         bool* enabled) {
   const std::string p = "tls_server_config";
-  static const std::set<std::string> kKnown = {
-      "cert", "key", "client_ca", "cert_file", "key_file", "client_auth_type",
-      "client_ca_file", "client_allowed_sans", "min_version", "max_version",
-      "cipher_suites", "prefer_server_cipher_suites", "curve_preferences"};
+  static const std::set<std::string> kKnown = {"cert",
+                                               "key",
+                                               "client_ca",
+                                               "cert_file",
+                                               "key_file",
+                                               "client_auth_type",
+                                               "client_ca_file",
+                                               "client_allowed_sans",
+                                               "min_version",
+                                               "max_version",
+                                               "cipher_suites",
+                                               "prefer_server_cipher_suites",
+                                               "curve_preferences"};
   CheckKeys(path, p, n, &kKnown);
   const std::string dir = DirOf(path);
   TlsServerConfig t;
-  auto str = [&](const char* key) { return GetString(path, Join(p, key), n[key]); };
+  auto str = [&](const char* key) {
+    return GetString(path, Join(p, key), n[key]);
+  };
   t.cert_pem = str("cert");
   t.key_pem = str("key");
   t.client_ca_pem = str("client_ca");
@@ -368,8 +412,9 @@ TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n, bool* ena
   t.client_ca_file = Resolve(dir, str("client_ca_file"));
   const std::string client_auth = str("client_auth_type");
 
-  *enabled = !t.cert_pem.empty() || !t.key_pem.empty() || !t.client_ca_pem.empty() ||
-             !t.cert_file.empty() || !t.key_file.empty() || !t.client_ca_file.empty() ||
+  *enabled = !t.cert_pem.empty() || !t.key_pem.empty() ||
+             !t.client_ca_pem.empty() || !t.cert_file.empty() ||
+             !t.key_file.empty() || !t.client_ca_file.empty() ||
              !client_auth.empty();
   if (!*enabled) {
     // Go would serve plain HTTP and ignore these; say so instead.
@@ -393,10 +438,12 @@ TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n, bool* ena
          n["client_ca"]);
   }
   if (t.cert_file.empty() && t.cert_pem.empty()) {
-    Fail(path, p + ".cert_file", "missing (one of cert or cert_file is required for TLS)");
+    Fail(path, p + ".cert_file",
+         "missing (one of cert or cert_file is required for TLS)");
   }
   if (t.key_file.empty() && t.key_pem.empty()) {
-    Fail(path, p + ".key_file", "missing (one of key or key_file is required for TLS)");
+    Fail(path, p + ".key_file",
+         "missing (one of key or key_file is required for TLS)");
   }
 
   if (!client_auth.empty()) {
@@ -419,18 +466,19 @@ TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n, bool* ena
   if (!has_ca && VerifiesClientCerts(t.client_auth)) {
     // Go would fall back to the system roots: any public CA's customer could
     // then authenticate. Require the CA explicitly.
-    Fail(path, p + ".client_ca_file",
-         "required with client_auth_type " + client_auth +
-             " (qualys-exporter does not verify client certificates against the "
-             "system CAs)");
+    Fail(
+        path, p + ".client_ca_file",
+        "required with client_auth_type " + client_auth +
+            " (qualys-exporter does not verify client certificates against the "
+            "system CAs)");
   }
 
   if (!IsAbsent(n["client_allowed_sans"])) {
     t.client_allowed_sans =
         GetStrings(path, p + ".client_allowed_sans", n["client_allowed_sans"]);
     if (t.client_allowed_sans.empty()) {
-      Fail(path, p + ".client_allowed_sans", "empty list would reject every client",
-           n["client_allowed_sans"]);
+      Fail(path, p + ".client_allowed_sans",
+           "empty list would reject every client", n["client_allowed_sans"]);
     }
     if (t.client_auth != ClientAuthType::kRequireAnyClientCert &&
         t.client_auth != ClientAuthType::kRequireAndVerifyClientCert) {
@@ -446,7 +494,8 @@ TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n, bool* ena
     if (v.empty()) return fallback;
     auto it = TlsVersionNames().find(v);
     if (it == TlsVersionNames().end()) {
-      Fail(path, Join(p, key), "invalid TLS version '" + v + "' (TLS10, TLS11, TLS12, TLS13)",
+      Fail(path, Join(p, key),
+           "invalid TLS version '" + v + "' (TLS10, TLS11, TLS12, TLS13)",
            n[key]);
     }
     return it->second;
@@ -454,24 +503,28 @@ TlsServerConfig ParseTls(const std::string& path, const YAML::Node& n, bool* ena
   t.min_version = version("min_version", TlsVersion::kTls12);
   t.max_version = version("max_version", TlsVersion::kTls13);
   if (t.min_version > t.max_version) {
-    Fail(path, p + ".min_version", "greater than max_version", n["min_version"]);
+    Fail(path, p + ".min_version", "greater than max_version",
+         n["min_version"]);
   }
 
   t.cipher_suites = GetStrings(path, p + ".cipher_suites", n["cipher_suites"]);
   for (const auto& c : t.cipher_suites) {
     if (!CipherNames().count(c)) {
-      Fail(path, p + ".cipher_suites", "unknown or insecure cipher suite '" + c + "'",
-           n["cipher_suites"]);
+      Fail(path, p + ".cipher_suites",
+           "unknown or insecure cipher suite '" + c + "'", n["cipher_suites"]);
     }
   }
-  t.prefer_server_cipher_suites = GetBool(path, p + ".prefer_server_cipher_suites",
-                                          n["prefer_server_cipher_suites"], true);
-  t.curve_preferences = GetStrings(path, p + ".curve_preferences", n["curve_preferences"]);
+  t.prefer_server_cipher_suites =
+      GetBool(path, p + ".prefer_server_cipher_suites",
+              n["prefer_server_cipher_suites"], true);
+  t.curve_preferences =
+      GetStrings(path, p + ".curve_preferences", n["curve_preferences"]);
   for (const auto& c : t.curve_preferences) {
     if (!CurveNames().count(c)) {
-      Fail(path, p + ".curve_preferences",
-           "unknown curve '" + c + "' (CurveP256, CurveP384, CurveP521, X25519)",
-           n["curve_preferences"]);
+      Fail(
+          path, p + ".curve_preferences",
+          "unknown curve '" + c + "' (CurveP256, CurveP384, CurveP521, X25519)",
+          n["curve_preferences"]);
     }
   }
 
@@ -542,7 +595,8 @@ bool PatchCivetwebPeerCertificate(std::string* error) {
   void* mg = dlsym(RTLD_DEFAULT, "mg_start");
   Dl_info info{};
   if (!ssl || !mg || !dladdr(mg, &info) || !info.dli_fname) {
-    return done(false, "cannot locate libcivetweb and libssl.so.3 in the process");
+    return done(false,
+                "cannot locate libcivetweb and libssl.so.3 in the process");
   }
   void* get1 = dlsym(ssl, "SSL_get1_peer_certificate");
   void* verify_depth = dlsym(ssl, "SSL_CTX_set_verify_depth");
@@ -573,7 +627,8 @@ bool PatchCivetwebPeerCertificate(std::string* error) {
       auto* e = reinterpret_cast<SslFuncEntry*>(a);
       auto name = reinterpret_cast<std::uintptr_t>(e->name);
       if (name == 0 || !mapped(name)) continue;
-      if (std::strcmp(e->name, "SSL_get1_peer_certificate") == 0) fixed_build = true;
+      if (std::strcmp(e->name, "SSL_get1_peer_certificate") == 0)
+        fixed_build = true;
       if (std::strcmp(e->name, "SSL_get_peer_certificate") != 0) continue;
       if (a < lo + sizeof(SslFuncEntry)) continue;
       const auto& prev = e[-1];
@@ -592,16 +647,18 @@ bool PatchCivetwebPeerCertificate(std::string* error) {
     void* cur = __atomic_load_n(&found[0]->ptr, __ATOMIC_ACQUIRE);
     if (cur == nullptr) {
       __atomic_store_n(&found[0]->ptr, get1, __ATOMIC_RELEASE);
-      LOG(INFO) << "civetweb built for OpenSSL 1.1: mapped SSL_get_peer_certificate "
-                   "to OpenSSL 3's SSL_get1_peer_certificate";
+      LOG(INFO)
+          << "civetweb built for OpenSSL 1.1: mapped SSL_get_peer_certificate "
+             "to OpenSSL 3's SSL_get1_peer_certificate";
     }
     return done(true, "");
   }
   if (found.empty() && fixed_build) return done(true, "");
-  return done(false,
-              "libcivetweb's OpenSSL function table has an unexpected layout; "
-              "refusing to serve HTTPS (civetweb would crash on the first request: "
-              "SSL_get_peer_certificate is missing from OpenSSL 3)");
+  return done(
+      false,
+      "libcivetweb's OpenSSL function table has an unexpected layout; "
+      "refusing to serve HTTPS (civetweb would crash on the first request: "
+      "SSL_get_peer_certificate is missing from OpenSSL 3)");
 }
 
 // ------------------------------------------------------------ rate limiting
@@ -609,7 +666,9 @@ bool PatchCivetwebPeerCertificate(std::string* error) {
 class TokenBucket {
  public:
   explicit TokenBucket(RateLimitConfig c)
-      : interval_(c.interval), burst_(c.burst), tokens_(c.burst),
+      : interval_(c.interval),
+        burst_(c.burst),
+        tokens_(c.burst),
         last_(std::chrono::steady_clock::now()) {}
   bool Allow() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -674,7 +733,8 @@ std::map<const mg_context*, std::weak_ptr<SecuredExposer::State>> g_contexts;
 thread_local std::shared_ptr<SecuredExposer::State>* t_constructing = nullptr;
 
 int StateIndex() {
-  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  static const int index =
+      SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
 }
 
@@ -682,13 +742,16 @@ std::string FormatIp(const ASN1_OCTET_STRING* ip) {
   char buf[INET6_ADDRSTRLEN] = {};
   const unsigned char* d = ASN1_STRING_get0_data(ip);
   int len = ASN1_STRING_length(ip);
-  static const unsigned char kV4Mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static const unsigned char kV4Mapped[12] = {0, 0, 0, 0, 0,    0,
+                                              0, 0, 0, 0, 0xff, 0xff};
   if (len == 16 && std::memcmp(d, kV4Mapped, 12) == 0) {
     d += 12;
     len = 4;
   }
-  if (len == 4) inet_ntop(AF_INET, d, buf, sizeof buf);
-  else if (len == 16) inet_ntop(AF_INET6, d, buf, sizeof buf);
+  if (len == 4)
+    inet_ntop(AF_INET, d, buf, sizeof buf);
+  else if (len == 16)
+    inet_ntop(AF_INET6, d, buf, sizeof buf);
   return buf;
 }
 
@@ -709,7 +772,8 @@ bool SanAllowed(X509* cert, const std::vector<std::string>& allowed) {
     } else {
       continue;
     }
-    ok = !v.empty() && std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+    ok = !v.empty() &&
+         std::find(allowed.begin(), allowed.end(), v) != allowed.end();
   }
   GENERAL_NAMES_free(names);
   return ok;
@@ -725,7 +789,8 @@ int VerifyClient(int preverify_ok, X509_STORE_CTX* xctx) {
   const auto& t = *s->tls;
   // Request / RequireAny: a certificate is asked for but not verified.
   int ok = VerifiesClientCerts(t.client_auth) ? preverify_ok : 1;
-  if (ok && X509_STORE_CTX_get_error_depth(xctx) == 0 && !t.client_allowed_sans.empty()) {
+  if (ok && X509_STORE_CTX_get_error_depth(xctx) == 0 &&
+      !t.client_allowed_sans.empty()) {
     X509* cert = X509_STORE_CTX_get_current_cert(xctx);
     if (!cert || !SanAllowed(cert, t.client_allowed_sans)) {
       X509_STORE_CTX_set_error(xctx, X509_V_ERR_APPLICATION_VERIFICATION);
@@ -746,17 +811,22 @@ int UseCurrentCert(SSL* ssl, void* arg) {
     gen = s->generation;
   }
   if (gen == 0 || !ck) return 1;  // the SSL_CTX's certificate is current
-  return SSL_use_cert_and_key(ssl, ck->leaf.get(), ck->key.get(), ck->chain.get(), 1) == 1
+  return SSL_use_cert_and_key(ssl, ck->leaf.get(), ck->key.get(),
+                              ck->chain.get(), 1) == 1
              ? 1
              : 0;
 }
 
 int OpenSslVersion(TlsVersion v) {
   switch (v) {
-    case TlsVersion::kTls10: return TLS1_VERSION;
-    case TlsVersion::kTls11: return TLS1_1_VERSION;
-    case TlsVersion::kTls12: return TLS1_2_VERSION;
-    case TlsVersion::kTls13: return TLS1_3_VERSION;
+    case TlsVersion::kTls10:
+      return TLS1_VERSION;
+    case TlsVersion::kTls11:
+      return TLS1_1_VERSION;
+    case TlsVersion::kTls12:
+      return TLS1_2_VERSION;
+    case TlsVersion::kTls13:
+      return TLS1_3_VERSION;
   }
   return TLS1_2_VERSION;
 }
@@ -767,8 +837,9 @@ bool ConfigureSslCtx(SSL_CTX* ctx, SecuredExposer::State& s, std::string* err) {
     *err = what + ": " + OpenSslError();
     return false;
   };
-  SSL_CTX_clear_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
-                                 SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
+  SSL_CTX_clear_options(ctx, SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
+                                 SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_2 |
+                                 SSL_OP_NO_TLSv1_3);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   if (t.prefer_server_cipher_suites) {
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
@@ -786,7 +857,8 @@ bool ConfigureSslCtx(SSL_CTX* ctx, SecuredExposer::State& s, std::string* err) {
     if (!list.empty()) list += ':';
     list += n.openssl;
   }
-  if (SSL_CTX_set_cipher_list(ctx, tls12.empty() ? kDefaultTls12Ciphers : tls12.c_str()) != 1) {
+  if (SSL_CTX_set_cipher_list(
+          ctx, tls12.empty() ? kDefaultTls12Ciphers : tls12.c_str()) != 1) {
     return fail("tls_server_config.cipher_suites");
   }
   if (!tls13.empty() && SSL_CTX_set_ciphersuites(ctx, tls13.c_str()) != 1) {
@@ -803,7 +875,8 @@ bool ConfigureSslCtx(SSL_CTX* ctx, SecuredExposer::State& s, std::string* err) {
     }
   }
   auto ck = s.Current();
-  if (SSL_CTX_use_cert_and_key(ctx, ck->leaf.get(), ck->key.get(), ck->chain.get(), 1) != 1 ||
+  if (SSL_CTX_use_cert_and_key(ctx, ck->leaf.get(), ck->key.get(),
+                               ck->chain.get(), 1) != 1 ||
       SSL_CTX_check_private_key(ctx) != 1) {
     return fail("tls_server_config.cert_file/key_file");
   }
@@ -814,9 +887,12 @@ bool ConfigureSslCtx(SSL_CTX* ctx, SecuredExposer::State& s, std::string* err) {
 
   int mode = SSL_VERIFY_NONE;
   switch (t.client_auth) {
-    case ClientAuthType::kNoClientCert: break;
+    case ClientAuthType::kNoClientCert:
+      break;
     case ClientAuthType::kRequestClientCert:
-    case ClientAuthType::kVerifyClientCertIfGiven: mode = SSL_VERIFY_PEER; break;
+    case ClientAuthType::kVerifyClientCertIfGiven:
+      mode = SSL_VERIFY_PEER;
+      break;
     case ClientAuthType::kRequireAnyClientCert:
     case ClientAuthType::kRequireAndVerifyClientCert:
       mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
@@ -931,18 +1007,21 @@ std::shared_ptr<CertKey> SecuredExposer::State::Current() {
 
 // ------------------------------------------------------------ public API
 
-WebConfig ParseWebConfig(const std::string& yaml_text, const std::string& path) {
+WebConfig ParseWebConfig(const std::string& yaml_text,
+                         const std::string& path) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    throw std::runtime_error("web config " + path + ": invalid YAML: " + e.what());
+    throw std::runtime_error("web config " + path +
+                             ": invalid YAML: " + e.what());
   }
   WebConfig c;
   c.path = path;
   if (IsAbsent(root)) return c;  // an empty file: plain HTTP, no auth
   if (!root.IsMap()) Fail(path, "(top level)", "must be a mapping", root);
-  static const std::set<std::string> kTop = {"tls_server_config", "http_server_config",
+  static const std::set<std::string> kTop = {"tls_server_config",
+                                             "http_server_config",
                                              "basic_auth_users", "rate_limit"};
   CheckKeys(path, "", root, &kTop);
 
@@ -962,9 +1041,11 @@ WebConfig ParseWebConfig(const std::string& yaml_text, const std::string& path) 
            "remove the field or set it to false",
            h["http2"]);
     }
-    if (GetMap(path, "http_server_config.headers", h["headers"]) && h["headers"].size() > 0) {
+    if (GetMap(path, "http_server_config.headers", h["headers"]) &&
+        h["headers"].size() > 0) {
       Fail(path, "http_server_config.headers",
-           "not supported by qualys-exporter: prometheus-cpp writes the /metrics "
+           "not supported by qualys-exporter: prometheus-cpp writes the "
+           "/metrics "
            "response headers itself",
            h["headers"]);
     }
@@ -978,9 +1059,11 @@ WebConfig ParseWebConfig(const std::string& yaml_text, const std::string& path) 
     const std::string user = kv.first.Scalar();
     const std::string field = "basic_auth_users." + user;
     if (user.find(':') != std::string::npos) {
-      Fail(path, field, "user names cannot contain ':' in HTTP Basic auth", kv.first);
+      Fail(path, field, "user names cannot contain ':' in HTTP Basic auth",
+           kv.first);
     }
-    if (!kv.second.IsScalar()) Fail(path, field, "must be a bcrypt hash string", kv.second);
+    if (!kv.second.IsScalar())
+      Fail(path, field, "must be a bcrypt hash string", kv.second);
     const std::string hash = kv.second.Scalar();
     if (!LooksLikeBcrypt(hash)) {
       Fail(path, field,
@@ -996,7 +1079,8 @@ WebConfig ParseWebConfig(const std::string& yaml_text, const std::string& path) 
     static const std::set<std::string> kRate = {"interval", "burst"};
     CheckKeys(path, "rate_limit", r, &kRate);
     RateLimitConfig rl;
-    std::string interval = GetString(path, "rate_limit.interval", r["interval"]);
+    std::string interval =
+        GetString(path, "rate_limit.interval", r["interval"]);
     if (!interval.empty() && interval != "0") {
       auto d = ParseDuration(interval);
       if (!d || d->count() < 0) {
@@ -1007,15 +1091,16 @@ WebConfig ParseWebConfig(const std::string& yaml_text, const std::string& path) 
     }
     if (!IsAbsent(r["burst"])) {
       int burst = 0;
-      if (!r["burst"].IsScalar() || !YAML::convert<int>::decode(r["burst"], burst)) {
+      if (!r["burst"].IsScalar() ||
+          !YAML::convert<int>::decode(r["burst"], burst)) {
         Fail(path, "rate_limit.burst", "must be an integer", r["burst"]);
       }
       rl.burst = burst;
     }
     if (rl.interval.count() > 0) {
       if (rl.burst < 1) {
-        Fail(path, "rate_limit.burst", "must be at least 1 (0 would reject every request)",
-             r["burst"]);
+        Fail(path, "rate_limit.burst",
+             "must be at least 1 (0 would reject every request)", r["burst"]);
       }
       c.rate_limit = rl;
     }
@@ -1026,8 +1111,8 @@ WebConfig ParseWebConfig(const std::string& yaml_text, const std::string& path) 
 WebConfig LoadWebConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw std::runtime_error("web config " + path + ": cannot read: " +
-                             std::strerror(errno));
+    throw std::runtime_error("web config " + path +
+                             ": cannot read: " + std::strerror(errno));
   }
   std::ostringstream s;
   s << in.rdbuf();
@@ -1038,17 +1123,20 @@ WebConfig LoadWebConfig(const std::string& path) {
 
 BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users,
                                      std::chrono::seconds cache_ttl)
-    : users_(std::move(users)), ttl_(cache_ttl), crypt_data_(std::make_unique<::crypt_data>()) {
+    : users_(std::move(users)),
+      ttl_(cache_ttl),
+      crypt_data_(std::make_unique<::crypt_data>()) {
   if (RAND_bytes(hmac_key_.data(), static_cast<int>(hmac_key_.size())) != 1) {
     throw std::runtime_error("cannot seed the Basic auth cache key");
   }
   // Unknown users are checked against a hash of the highest configured cost,
   // so they take as long as known ones.
   int cost = 4;
-  for (const auto& [u, h] : users_) cost = std::max(cost, (h[4] - '0') * 10 + (h[5] - '0'));
+  for (const auto& [u, h] : users_)
+    cost = std::max(cost, (h[4] - '0') * 10 + (h[5] - '0'));
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, setting,
-                        sizeof setting)) {
+  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0,
+                        setting, sizeof setting)) {
     throw std::runtime_error("libcrypt cannot generate a bcrypt salt");
   }
   dummy_setting_ = setting;
@@ -1058,8 +1146,8 @@ BasicAuthVerifier::~BasicAuthVerifier() {
   OPENSSL_cleanse(hmac_key_.data(), hmac_key_.size());
 }
 
-BasicAuthVerifier::Key BasicAuthVerifier::CacheKey(const std::string& user,
-                                                   const std::string& password) const {
+BasicAuthVerifier::Key BasicAuthVerifier::CacheKey(
+    const std::string& user, const std::string& password) const {
   std::string msg;
   msg.reserve(user.size() + password.size() + 1);
   msg += user;
@@ -1068,12 +1156,14 @@ BasicAuthVerifier::Key BasicAuthVerifier::CacheKey(const std::string& user,
   Key k{};
   unsigned int len = 0;
   HMAC(EVP_sha256(), hmac_key_.data(), static_cast<int>(hmac_key_.size()),
-       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), k.data(), &len);
+       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), k.data(),
+       &len);
   OPENSSL_cleanse(msg.data(), msg.size());
   return k;
 }
 
-bool BasicAuthVerifier::Bcrypt(const std::string& password, const std::string& hash) {
+bool BasicAuthVerifier::Bcrypt(const std::string& password,
+                               const std::string& hash) {
   std::lock_guard<std::mutex> lock(bcrypt_mu_);
   {
     std::lock_guard<std::mutex> c(cache_mu_);
@@ -1087,7 +1177,8 @@ bool BasicAuthVerifier::Bcrypt(const std::string& password, const std::string& h
   return ok;
 }
 
-bool BasicAuthVerifier::Verify(const std::string& user, const std::string& password) {
+bool BasicAuthVerifier::Verify(const std::string& user,
+                               const std::string& password) {
   // A NUL would cut the password short in crypt(): reject outright.
   if (password.find('\0') != std::string::npos) return false;
   const Key key = CacheKey(user, password);
@@ -1114,10 +1205,9 @@ bool BasicAuthVerifier::Verify(const std::string& user, const std::string& passw
       std::erase_if(cache_, [&](const auto& e) { return e.second <= now; });
     }
     if (cache_.size() >= kMaxCacheEntries) {
-      cache_.erase(std::min_element(cache_.begin(), cache_.end(), [](const auto& a,
-                                                                    const auto& b) {
-        return a.second < b.second;
-      }));
+      cache_.erase(std::min_element(
+          cache_.begin(), cache_.end(),
+          [](const auto& a, const auto& b) { return a.second < b.second; }));
     }
     cache_[key] = now + ttl_;
   }
@@ -1133,7 +1223,8 @@ std::uint64_t BasicAuthVerifier::bcrypt_runs() const {
 
 std::string CivetListeningPorts(const std::string& listen_address, bool tls) {
   auto bad = [&](const std::string& why) {
-    return std::invalid_argument("--web.listen-address '" + listen_address + "': " + why);
+    return std::invalid_argument("--web.listen-address '" + listen_address +
+                                 "': " + why);
   };
   std::string out;
   std::stringstream ss(listen_address);
@@ -1158,14 +1249,16 @@ std::string CivetListeningPorts(const std::string& listen_address, bool tls) {
       civet = "127.0.0.1:" + port;
     } else if (host.front() == '[' && host.back() == ']') {
       unsigned char buf[16];
-      if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) != 1) {
+      if (inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), buf) !=
+          1) {
         throw bad("invalid IPv6 address " + host);
       }
       civet = host + ":" + port;
     } else {
       unsigned char buf[4];
       if (inet_pton(AF_INET, host.c_str(), buf) != 1) {
-        throw bad("host must be an IP address, [IPv6] or localhost, not '" + host + "'");
+        throw bad("host must be an IP address, [IPv6] or localhost, not '" +
+                  host + "'");
       }
       civet = host + ":" + port;
     }
@@ -1189,10 +1282,12 @@ SecuredExposer::~SecuredExposer() {
 
 prometheus::Exposer& SecuredExposer::exposer() { return *exposer_; }
 bool SecuredExposer::tls() const { return state_->tls.has_value(); }
-std::vector<int> SecuredExposer::ports() const { return exposer_->GetListeningPorts(); }
+std::vector<int> SecuredExposer::ports() const {
+  return exposer_->GetListeningPorts();
+}
 
-std::unique_ptr<SecuredExposer> MakeExposer(const std::string& listen_address,
-                                            const std::optional<WebConfig>& config) {
+std::unique_ptr<SecuredExposer> MakeExposer(
+    const std::string& listen_address, const std::optional<WebConfig>& config) {
   auto state = std::make_shared<SecuredExposer::State>();
   const bool tls = config && config->tls;
   if (tls) {
@@ -1200,12 +1295,13 @@ std::unique_ptr<SecuredExposer> MakeExposer(const std::string& listen_address,
     try {
       state->current = std::make_shared<CertKey>(LoadCertKey(*state->tls));
     } catch (const MaterialError& e) {
-      throw std::runtime_error("web config " + config->path + ": " + e.field + ": " +
-                               e.message);
+      throw std::runtime_error("web config " + config->path + ": " + e.field +
+                               ": " + e.message);
     }
     state->cert_stamp = Stamp(state->tls->cert_file);
     state->key_stamp = Stamp(state->tls->key_file);
-    state->next_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    state->next_check =
+        std::chrono::steady_clock::now() + std::chrono::seconds(1);
   }
   if (tls) {
     // civetweb loads libssl in its library initialisation. With Debian's
@@ -1221,10 +1317,12 @@ std::unique_ptr<SecuredExposer> MakeExposer(const std::string& listen_address,
     state->limiter = std::make_unique<TokenBucket>(*config->rate_limit);
   }
   const std::string ports = CivetListeningPorts(listen_address, tls);
-  if (ports.find('[') != std::string::npos && !mg_check_feature(MG_FEATURES_IPV6)) {
-    throw std::runtime_error("--web.listen-address=" + listen_address +
-                             ": this civetweb build has no IPv6 support (Debian's "
-                             "libcivetweb1 has none); listen on an IPv4 address");
+  if (ports.find('[') != std::string::npos &&
+      !mg_check_feature(MG_FEATURES_IPV6)) {
+    throw std::runtime_error(
+        "--web.listen-address=" + listen_address +
+        ": this civetweb build has no IPv6 support (Debian's "
+        "libcivetweb1 has none); listen on an IPv4 address");
   }
   std::vector<std::string> options = {
       "listening_ports", ports,
@@ -1243,7 +1341,8 @@ std::unique_ptr<SecuredExposer> MakeExposer(const std::string& listen_address,
     exposer = std::make_unique<prometheus::Exposer>(options, &callbacks);
   } catch (const std::exception& e) {
     t_constructing = nullptr;
-    std::string msg = "cannot serve on --web.listen-address=" + listen_address + ": " + e.what();
+    std::string msg = "cannot serve on --web.listen-address=" + listen_address +
+                      ": " + e.what();
     if (!state->init_error.empty()) msg += " (TLS: " + state->init_error + ")";
     if (state->ctx) {
       std::lock_guard<std::mutex> lock(g_contexts_mu);
@@ -1254,28 +1353,33 @@ std::unique_ptr<SecuredExposer> MakeExposer(const std::string& listen_address,
   t_constructing = nullptr;
   auto secured = std::make_unique<SecuredExposer>(state, std::move(exposer));
   if (state->limiter && !state->ctx) {
-    throw std::runtime_error("civetweb did not report its context; cannot rate-limit");
+    throw std::runtime_error(
+        "civetweb did not report its context; cannot rate-limit");
   }
   if (tls) {
     const auto& t = *state->tls;
-    LOG(INFO) << "web config " << config->path << ": TLS enabled, client_auth_type "
+    LOG(INFO) << "web config " << config->path
+              << ": TLS enabled, client_auth_type "
               << ClientAuthName(t.client_auth);
   }
   return secured;
 }
 
-void ProtectPath(SecuredExposer& exposer, const std::optional<WebConfig>& config,
+void ProtectPath(SecuredExposer& exposer,
+                 const std::optional<WebConfig>& config,
                  const std::string& uri) {
   if (!config || config->basic_auth_users.empty()) return;
   auto& state = *exposer.state_;
   if (!state.verifier) {
-    state.verifier = std::make_shared<BasicAuthVerifier>(config->basic_auth_users);
+    state.verifier =
+        std::make_shared<BasicAuthVerifier>(config->basic_auth_users);
   }
-  LOG(INFO) << "web config " << config->path << ": Basic auth required on " << uri
-            << " (" << config->basic_auth_users.size() << " users)";
+  LOG(INFO) << "web config " << config->path << ": Basic auth required on "
+            << uri << " (" << config->basic_auth_users.size() << " users)";
   if (!exposer.tls()) {
     LOG(WARNING) << "web config " << config->path
-                 << ": Basic auth without tls_server_config sends passwords in clear text";
+                 << ": Basic auth without tls_server_config sends passwords in "
+                    "clear text";
   }
   std::weak_ptr<BasicAuthVerifier> weak = state.verifier;
   exposer.exposer().RegisterAuth(

@@ -43,7 +43,9 @@ class Poller::Sink final : public PollSink {
   void SyncExpectedRecords(const std::string& source, double n) override {
     metrics_.SetSyncExpectedRecords(source, n);
   }
-  void InfoSeriesDropped(double n) override { metrics_.SetInfoSeriesDropped(n); }
+  void InfoSeriesDropped(double n) override {
+    metrics_.SetInfoSeriesDropped(n);
+  }
 
   bool Reported(const std::string& source) const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -100,7 +102,8 @@ bool Poller::PollOnce() {
   if (parallel_) {
     std::vector<std::future<void>> running;
     for (auto& source : sources_) {
-      running.push_back(std::async(std::launch::async, poll, std::ref(*source)));
+      running.push_back(
+          std::async(std::launch::async, poll, std::ref(*source)));
     }
     for (auto& r : running) r.get();
   } else {

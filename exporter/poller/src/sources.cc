@@ -64,7 +64,8 @@ class PageWatch {
       last_log_ = now;
       std::string eta;
       if (expected_ && *expected_ > have && p.records > 0) {
-        double rate = static_cast<double>(p.records) / std::max(now - start_, 1e-3);
+        double rate =
+            static_cast<double>(p.records) / std::max(now - start_, 1e-3);
         eta = ", about " +
               std::to_string(static_cast<long long>(
                   std::ceil(static_cast<double>(*expected_ - have) / rate))) +
@@ -73,15 +74,17 @@ class PageWatch {
       LOG(INFO) << source_ << ": " << p.pages << " pages, " << have
                 << (expected_ ? " of " + std::to_string(*expected_) : "")
                 << " records"
-                << (rl.remaining ? ", API calls left " + std::to_string(*rl.remaining)
-                                 : "")
+                << (rl.remaining
+                        ? ", API calls left " + std::to_string(*rl.remaining)
+                        : "")
                 << eta;
     }
     if (!p.done && rl.remaining && *rl.remaining <= options_.reserve_calls) {
-      throw StopSync(source_ + ": stopped early: X-RateLimit-Remaining=" +
-                     std::to_string(*rl.remaining) + " <= --api.reserve-calls=" +
-                     std::to_string(options_.reserve_calls) +
-                     "; progress kept, the next poll continues");
+      throw StopSync(
+          source_ + ": stopped early: X-RateLimit-Remaining=" +
+          std::to_string(*rl.remaining) +
+          " <= --api.reserve-calls=" + std::to_string(options_.reserve_calls) +
+          "; progress kept, the next poll continues");
     }
   }
 
@@ -111,11 +114,13 @@ std::optional<std::uint64_t> ExpectedTotal(QualysClient& client,
     // Rejected credentials or permissions: searching with them again would
     // only add failed logins (and risk an account lockout).
     if (e.http_status() == 401 || e.http_status() == 403) throw;
-    LOG(WARNING) << source << ": cannot count records for progress: " << e.what();
+    LOG(WARNING) << source
+                 << ": cannot count records for progress: " << e.what();
     return std::nullopt;
   } catch (const std::exception& e) {
     // Progress only; the sync itself does not depend on it.
-    LOG(WARNING) << source << ": cannot count records for progress: " << e.what();
+    LOG(WARNING) << source
+                 << ": cannot count records for progress: " << e.what();
     return std::nullopt;
   }
 }
@@ -165,26 +170,27 @@ class HostAssetSource final : public Source {
                                     kHostAssetSource, sink, full);
       PageWatch watch(kHostAssetSource, *client_, options_, sink, clock_,
                       expected, 0);
-      auto fetch = [&](const std::vector<Criterion>& criteria,
-                       std::optional<std::uint64_t> after, HostAssetStore& into,
-                       const std::function<void(const SearchProgress&)>& on_page) {
-        QpsSearchRequest req;
-        req.path = kHostAssetSearchPath;
-        req.endpoint_label = kHostAssetSource;
-        req.limit_results = options_.host_page_size;
-        req.criteria = criteria;
-        req.start_after_id = after;
-        return SearchHostAssets(
-            *client_, req,
-            [&](HostAsset&& a) {
-              ++fetched;
-              // The search field `updated` is the record's <modified>.
-              sync_.SawChange("updated", a.modified);
-              sync_.SawChange("vulnsUpdated", a.vulns_updated);
-              into.Upsert(std::move(a));
-            },
-            on_page);
-      };
+      auto fetch =
+          [&](const std::vector<Criterion>& criteria,
+              std::optional<std::uint64_t> after, HostAssetStore& into,
+              const std::function<void(const SearchProgress&)>& on_page) {
+            QpsSearchRequest req;
+            req.path = kHostAssetSearchPath;
+            req.endpoint_label = kHostAssetSource;
+            req.limit_results = options_.host_page_size;
+            req.criteria = criteria;
+            req.start_after_id = after;
+            return SearchHostAssets(
+                *client_, req,
+                [&](HostAsset&& a) {
+                  ++fetched;
+                  // The search field `updated` is the record's <modified>.
+                  sync_.SawChange("updated", a.modified);
+                  sync_.SawChange("vulnsUpdated", a.vulns_updated);
+                  into.Upsert(std::move(a));
+                },
+                on_page);
+          };
       auto r = sync_.Run(fetch, std::ref(watch));
       LOG(INFO) << kHostAssetSource << ": " << (r.full ? "full" : "incremental")
                 << " sync, " << r.pages << " pages, " << fetched
@@ -236,8 +242,9 @@ class HostAssetSource final : public Source {
     }
     sink.SyncRecords(kKnowledgeBaseSource, static_cast<double>(kb_.size()));
     sink.Publish(kHostAssetSource + std::string("_vulnerabilities"),
-                 AggregateHostVulnerabilities(
-                     store, [this](std::uint64_t q) { return kb_.Severity(q); }));
+                 AggregateHostVulnerabilities(store, [this](std::uint64_t q) {
+                   return kb_.Severity(q);
+                 }));
     sink.Succeeded(kKnowledgeBaseSource, clock_() - kb_start);
   }
 
@@ -268,42 +275,45 @@ class WasFindingSource final : public Source {
                       : std::string("no baseline yet"));
   }
 
-  std::vector<std::string> names() const override { return {kWasFindingSource}; }
+  std::vector<std::string> names() const override {
+    return {kWasFindingSource};
+  }
 
   void Poll(PollSink& sink) override {
     double start = clock_();
     bool full = NextIsFull(sync_, options_, static_cast<std::int64_t>(start));
     std::uint64_t fetched = 0;
     try {
-      auto expected = ExpectedTotal(*client_, options_,
-                                    kWasFindingCountPath, kWasFindingSource,
-                                    sink, full);
+      auto expected = ExpectedTotal(*client_, options_, kWasFindingCountPath,
+                                    kWasFindingSource, sink, full);
       PageWatch watch(kWasFindingSource, *client_, options_, sink, clock_,
                       expected, 0);
-      auto fetch = [&](const std::vector<Criterion>& criteria,
-                       std::optional<std::uint64_t> after, WasFindingStore& into,
-                       const std::function<void(const SearchProgress&)>& on_page) {
-        QpsSearchRequest req;
-        req.path = kWasFindingSearchPath;
-        req.endpoint_label = kWasFindingSource;
-        req.limit_results = options_.was_page_size;
-        req.verbose = true;  // history and payloads come only with verbose
-        req.criteria = criteria;
-        req.start_after_id = after;
-        return SearchWasFindings(
-            *client_, req,
-            [&](WasFinding&& f) {
-              ++fetched;
-              sync_.SawChange("updatedDate", f.updated_date);
-              sync_.SawChange("lastTestedDate", f.last_tested_date);
-              into.Upsert(std::move(f));
-            },
-            on_page);
-      };
+      auto fetch =
+          [&](const std::vector<Criterion>& criteria,
+              std::optional<std::uint64_t> after, WasFindingStore& into,
+              const std::function<void(const SearchProgress&)>& on_page) {
+            QpsSearchRequest req;
+            req.path = kWasFindingSearchPath;
+            req.endpoint_label = kWasFindingSource;
+            req.limit_results = options_.was_page_size;
+            req.verbose = true;  // history and payloads come only with verbose
+            req.criteria = criteria;
+            req.start_after_id = after;
+            return SearchWasFindings(
+                *client_, req,
+                [&](WasFinding&& f) {
+                  ++fetched;
+                  sync_.SawChange("updatedDate", f.updated_date);
+                  sync_.SawChange("lastTestedDate", f.last_tested_date);
+                  into.Upsert(std::move(f));
+                },
+                on_page);
+          };
       auto r = sync_.Run(fetch, std::ref(watch));
-      LOG(INFO) << kWasFindingSource << ": " << (r.full ? "full" : "incremental")
-                << " sync, " << r.pages << " pages, " << fetched
-                << " records fetched, " << sync_.store().size() << " held";
+      LOG(INFO) << kWasFindingSource << ": "
+                << (r.full ? "full" : "incremental") << " sync, " << r.pages
+                << " pages, " << fetched << " records fetched, "
+                << sync_.store().size() << " held";
     } catch (const std::exception& e) {
       sink.RecordsFetched(kWasFindingSource, fetched);
       sink.Failed(kWasFindingSource, clock_() - start, e.what());
@@ -361,16 +371,16 @@ class WasFindingSource final : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> MakeHostAssetSource(std::shared_ptr<QualysClient> client,
-                                            SourceOptions options, Clock clock) {
-  return std::make_unique<HostAssetSource>(std::move(client), std::move(options),
-                                           std::move(clock));
+std::unique_ptr<Source> MakeHostAssetSource(
+    std::shared_ptr<QualysClient> client, SourceOptions options, Clock clock) {
+  return std::make_unique<HostAssetSource>(
+      std::move(client), std::move(options), std::move(clock));
 }
 
 std::unique_ptr<Source> MakeWasFindingSource(
     std::shared_ptr<QualysClient> client, SourceOptions options, Clock clock) {
-  return std::make_unique<WasFindingSource>(std::move(client),
-                                            std::move(options), std::move(clock));
+  return std::make_unique<WasFindingSource>(
+      std::move(client), std::move(options), std::move(clock));
 }
 
 }  // namespace qx

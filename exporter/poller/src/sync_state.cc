@@ -40,7 +40,8 @@ void SyncState::Load(const std::filesystem::path& path) {
 
 void SyncState::Save(const std::filesystem::path& path) const {
   std::vector<std::string> lines;
-  if (last_full_sync) lines.push_back("last_full_sync\t" + std::to_string(*last_full_sync));
+  if (last_full_sync)
+    lines.push_back("last_full_sync\t" + std::to_string(*last_full_sync));
   if (cursor) lines.push_back("cursor\t" + std::to_string(*cursor));
   if (resume_after_id) {
     lines.push_back("resume_after_id\t" + std::to_string(*resume_after_id));

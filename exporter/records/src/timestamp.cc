@@ -42,12 +42,12 @@ std::string FormatIsoTimestamp(std::int64_t t) {
   year_month_day ymd{day};
   hh_mm_ss hms{tp - day};
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()),
-                static_cast<long long>(hms.seconds().count()));
+  std::snprintf(
+      buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ",
+      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+      static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
+      static_cast<long>(hms.minutes().count()),
+      static_cast<long long>(hms.seconds().count()));
   return buf;
 }
 

@@ -254,14 +254,14 @@ void Router::HostAssets(Context& ctx, bool count_only) {
   const bool dense = DensePages(query);
   const std::uint64_t limit = EffectiveLimit(search->request, options_);
   const PagePlan plan =
-      dense
-          ? PlanDensePage(begin, end, limit, options_.empty_page_every,
-                          query.after_id(), id_of,
-                          [&](std::uint64_t pos) {
-                            return matches_query(gen.Generate(pos, epoch_times));
-                          })
-          : PlanPage(begin, end, limit, options_.empty_page_every,
-                     query.after_id(), id_of);
+      dense ? PlanDensePage(
+                  begin, end, limit, options_.empty_page_every,
+                  query.after_id(), id_of,
+                  [&](std::uint64_t pos) {
+                    return matches_query(gen.Generate(pos, epoch_times));
+                  })
+            : PlanPage(begin, end, limit, options_.empty_page_every,
+                       query.after_id(), id_of);
   std::vector<HostAssetRec> matches;
   for (std::uint64_t pos = plan.window_begin; pos < plan.window_end; ++pos) {
     HostAssetRec h = gen.Generate(pos, epoch_times);
@@ -325,15 +325,14 @@ void Router::WasFindings(Context& ctx, bool count_only) {
     };
     const bool dense = DensePages(query);
     const PagePlan plan =
-        dense
-            ? PlanDensePage(begin, end, limit, options_.empty_page_every,
-                            query.after_id(), id_of,
-                            [&](std::uint64_t pos) {
-                              return matches_query(
-                                  findings[static_cast<std::size_t>(pos)]);
-                            })
-            : PlanPage(begin, end, limit, options_.empty_page_every,
-                       query.after_id(), id_of);
+        dense ? PlanDensePage(begin, end, limit, options_.empty_page_every,
+                              query.after_id(), id_of,
+                              [&](std::uint64_t pos) {
+                                return matches_query(
+                                    findings[static_cast<std::size_t>(pos)]);
+                              })
+              : PlanPage(begin, end, limit, options_.empty_page_every,
+                         query.after_id(), id_of);
     std::vector<const WasFindingRec*> matches;
     for (std::uint64_t pos = plan.window_begin; pos < plan.window_end; ++pos) {
       const WasFindingRec& f = findings[static_cast<std::size_t>(pos)];

@@ -380,10 +380,9 @@ HostAssetRec HostAssetGenerator::Generate(
   const auto epochs = static_cast<int>(epoch_times.size());
   for (int e = 1; e < epochs; ++e) {
     // mix_.change_percent of the assets change in an epoch.
-    if (static_cast<double>(Hash({seed_, index, static_cast<std::uint64_t>(e),
-                                  kSaltChange}) %
-                            1000000) <
-        mix_.change_percent * 10000) {
+    if (static_cast<double>(
+            Hash({seed_, index, static_cast<std::uint64_t>(e), kSaltChange}) %
+            1000000) < mix_.change_percent * 10000) {
       ApplyChange(e, epoch_times[static_cast<std::size_t>(e)], &h);
     }
   }

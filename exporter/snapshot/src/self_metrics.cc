@@ -15,10 +15,11 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
                      .Name("qualys_exporter_source_up")
                      .Help("1 if the last poll of this source succeeded")
                      .Register(*registry_)),
-      last_success_(BuildGauge()
-                        .Name("qualys_exporter_last_poll_success_timestamp_seconds")
-                        .Help("Unix time of the last successful poll of this source")
-                        .Register(*registry_)),
+      last_success_(
+          BuildGauge()
+              .Name("qualys_exporter_last_poll_success_timestamp_seconds")
+              .Help("Unix time of the last successful poll of this source")
+              .Register(*registry_)),
       duration_(BuildGauge()
                     .Name("qualys_exporter_poll_duration_seconds")
                     .Help("Duration of the last poll of this source")
@@ -32,10 +33,11 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
                           .Name("qualys_exporter_api_rate_limit_remaining")
                           .Help("Last X-RateLimit-Remaining the API sent")
                           .Register(*registry_)),
-      rate_limit_(BuildGauge()
-                      .Name("qualys_exporter_api_rate_limit")
-                      .Help("Last X-RateLimit-Limit the API sent (calls per window)")
-                      .Register(*registry_)),
+      rate_limit_(
+          BuildGauge()
+              .Name("qualys_exporter_api_rate_limit")
+              .Help("Last X-RateLimit-Limit the API sent (calls per window)")
+              .Register(*registry_)),
       concurrency_running_(
           BuildGauge()
               .Name("qualys_exporter_api_concurrency_running")
@@ -66,8 +68,9 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
                       .Name("qualys_exporter_build_info")
                       .Help("Build information, value 1")
                       .Register(*registry_)) {
-  build_info_.Add({{"version", std::string(version)},
-                   {"revision", std::string(revision)}})
+  build_info_
+      .Add({{"version", std::string(version)},
+            {"revision", std::string(revision)}})
       .Set(1);
   up_.Add({}).Set(0);
   info_dropped_.Add({}).Set(0);
@@ -118,10 +121,13 @@ void SelfMetrics::SetSyncExpectedRecords(const std::string& source,
   sync_expected_.Add({{"source", source}}).Set(records);
 }
 
-void SelfMetrics::SetInfoSeriesDropped(double n) { info_dropped_.Add({}).Set(n); }
+void SelfMetrics::SetInfoSeriesDropped(double n) {
+  info_dropped_.Add({}).Set(n);
+}
 
 void SelfMetrics::OnRequest(std::string_view endpoint, std::string_view code) {
-  requests_.Add({{"endpoint", std::string(endpoint)}, {"code", std::string(code)}})
+  requests_
+      .Add({{"endpoint", std::string(endpoint)}, {"code", std::string(code)}})
       .Increment();
 }
 

@@ -15,7 +15,8 @@ std::vector<prometheus::MetricFamily> SnapshotCollector::Collect() const {
     for (const auto& [name, snap] : snapshots_) current.push_back(snap);
   }
   std::vector<prometheus::MetricFamily> out;
-  for (const auto& snap : current) out.insert(out.end(), snap->begin(), snap->end());
+  for (const auto& snap : current)
+    out.insert(out.end(), snap->begin(), snap->end());
   return out;
 }
 

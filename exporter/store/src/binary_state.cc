@@ -111,13 +111,14 @@ std::unique_ptr<BinaryStateReader> BinaryStateReader::Open(
   const std::string p = path.string();
   if (data.size() < kMagic.size() + 9 ||
       std::string_view(data).substr(0, kMagic.size()) != kMagic) {
-    throw StateError("state file " + p + " is not a qualys-exporter store file");
+    throw StateError("state file " + p +
+                     " is not a qualys-exporter store file");
   }
   std::size_t body_end = data.size() - 8;
   std::uint64_t stored = 0;
   for (int i = 0; i < 8; ++i) {
-    stored |= static_cast<std::uint64_t>(
-                  static_cast<unsigned char>(data[body_end + static_cast<std::size_t>(i)]))
+    stored |= static_cast<std::uint64_t>(static_cast<unsigned char>(
+                  data[body_end + static_cast<std::size_t>(i)]))
               << (8 * i);
   }
   if (Fnv(kFnvOffset, data.data(), body_end) != stored) {

@@ -138,8 +138,8 @@ void HostAssetStore::IndexErase(std::uint64_t id) {
     const std::uint32_t e = index_[j];
     if (e == kEmpty) break;
     const std::size_t home = Bucket(ids_[e - 1]);
-    const bool stays = hole <= j ? (hole < home && home <= j)
-                                 : (hole < home || home <= j);
+    const bool stays =
+        hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
     if (!stays) {
       index_[hole] = e;
       hole = j;
@@ -272,7 +272,8 @@ std::vector<std::uint64_t> HostAssetStore::DistinctQids() const {
     }
     for (std::size_t w = 0; w < bits.size(); ++w) {
       for (std::uint64_t word = bits[w]; word != 0; word &= word - 1) {
-        out.push_back(w * 64 + static_cast<std::uint64_t>(__builtin_ctzll(word)));
+        out.push_back(w * 64 +
+                      static_cast<std::uint64_t>(__builtin_ctzll(word)));
       }
     }
   } else {
@@ -325,8 +326,8 @@ void HostAssetStore::Save(const std::filesystem::path& path) const {
     }
   }
   w.U64(live_);
-  ForEachHost([&](std::uint64_t id, CloudProvider provider,
-                  std::uint32_t azure, const QidRange& qids) {
+  ForEachHost([&](std::uint64_t id, CloudProvider provider, std::uint32_t azure,
+                  const QidRange& qids) {
     w.U64(id);
     w.U64(static_cast<std::uint64_t>(provider));
     w.U64(azure == kNoAzure ? 0 : std::uint64_t{azure} + 1);

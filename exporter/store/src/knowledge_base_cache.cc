@@ -34,8 +34,8 @@ std::vector<std::uint64_t> KnowledgeBaseCache::Missing(
       out.push_back(q);
       continue;
     }
-    auto max_age = it->second.severity == 0 ? absent_max_age_seconds
-                                            : max_age_seconds;
+    auto max_age =
+        it->second.severity == 0 ? absent_max_age_seconds : max_age_seconds;
     if (now - it->second.fetched_at > max_age) out.push_back(q);
   }
   std::sort(out.begin(), out.end());

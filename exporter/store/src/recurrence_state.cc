@@ -24,11 +24,13 @@ std::vector<RecurringFinding> RecurrenceState::Update(
     next[f.finding_id] = ClampSeverity(f.severity);
     if (has_baseline_ && !known_.contains(f.finding_id)) turned.push_back(f);
   }
-  for (const auto& f : turned) totals_[static_cast<std::size_t>(ClampSeverity(f.severity))]++;
+  for (const auto& f : turned)
+    totals_[static_cast<std::size_t>(ClampSeverity(f.severity))]++;
   known_ = std::move(next);
   has_baseline_ = true;
-  std::sort(turned.begin(), turned.end(),
-            [](const auto& a, const auto& b) { return a.finding_id < b.finding_id; });
+  std::sort(turned.begin(), turned.end(), [](const auto& a, const auto& b) {
+    return a.finding_id < b.finding_id;
+  });
   return turned;
 }
 

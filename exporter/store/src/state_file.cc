@@ -86,8 +86,7 @@ std::vector<std::string> DecodeStateFile(std::string_view kind,
     h = Fnv1a(h, raw[i]);
     h = Fnv1a(h, "\n");
   }
-  std::string trailer =
-      "end " + std::to_string(lines.size()) + " " + Hex(h);
+  std::string trailer = "end " + std::to_string(lines.size()) + " " + Hex(h);
   if (raw.back() != trailer) {
     throw StateError("state file " + path +
                      " is corrupt (line count or checksum mismatch)");

@@ -4,8 +4,8 @@
 #include <charconv>
 #include <chrono>
 
-#include "qx/store/binary_state.h"
 #include "qx/records/timestamp.h"
+#include "qx/store/binary_state.h"
 #include "qx/store/state_file.h"
 
 namespace qx {
@@ -84,7 +84,8 @@ bool WasFindingStore::Load(const std::filesystem::path& path) {
   auto r = BinaryStateReader::Open(path, kKind);
   if (!r) return false;
   auto bad = [&] {
-    return StateError("state file " + path.string() + " has an invalid finding");
+    return StateError("state file " + path.string() +
+                      " has an invalid finding");
   };
   WasFindingStore next;
   auto n_apps = r->U64();
@@ -104,7 +105,8 @@ bool WasFindingStore::Load(const std::filesystem::path& path) {
     f.webapp_id = r->U64();
     f.unique_id = r->Str();
     auto cat = r->U64();
-    if (cat > static_cast<std::uint64_t>(FindingCategory::kInformationGathered)) {
+    if (cat >
+        static_cast<std::uint64_t>(FindingCategory::kInformationGathered)) {
       throw bad();
     }
     f.category = static_cast<FindingCategory>(cat);

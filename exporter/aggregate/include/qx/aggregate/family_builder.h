@@ -14,7 +14,8 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class FamilyBuilder {
  public:
-  FamilyBuilder(std::string name, std::string help, prometheus::MetricType type);
+  FamilyBuilder(std::string name, std::string help,
+                prometheus::MetricType type);
 
   void Gauge(const Labels& labels, double value);
   void Counter(const Labels& labels, double value);

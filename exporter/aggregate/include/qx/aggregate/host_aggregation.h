@@ -2,10 +2,11 @@
 // severities) to metric families. No I/O, no clock.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <prometheus/metric_family.h>
 #include <vector>
 
 #include "qx/store/host_asset_store.h"

@@ -2,9 +2,10 @@
 // and to the list of recurring findings. No I/O, no clock.
 #pragma once
 
+#include <prometheus/metric_family.h>
+
 #include <array>
 #include <cstdint>
-#include <prometheus/metric_family.h>
 #include <vector>
 
 #include "qx/store/recurrence_state.h"

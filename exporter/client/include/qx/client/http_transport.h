@@ -67,6 +67,7 @@ std::unique_ptr<HttpTransport> MakePocoTransport(TransportOptions options);
 
 // Proxy selection from the environment, honouring NO_PROXY. Exposed for
 // tests. Returns "" when no proxy applies.
-std::string ProxyFromEnvironment(std::string_view scheme, std::string_view host);
+std::string ProxyFromEnvironment(std::string_view scheme,
+                                 std::string_view host);
 
 }  // namespace qx

@@ -20,8 +20,10 @@ inline constexpr char kHostAssetSearchPath[] =
     "/qps/rest/2.0/search/am/hostasset";
 inline constexpr char kWasFindingSearchPath[] =
     "/qps/rest/3.0/search/was/finding";
-inline constexpr char kHostAssetCountPath[] = "/qps/rest/2.0/count/am/hostasset";
-inline constexpr char kWasFindingCountPath[] = "/qps/rest/3.0/count/was/finding";
+inline constexpr char kHostAssetCountPath[] =
+    "/qps/rest/2.0/count/am/hostasset";
+inline constexpr char kWasFindingCountPath[] =
+    "/qps/rest/3.0/count/was/finding";
 
 struct Criterion {
   std::string field;

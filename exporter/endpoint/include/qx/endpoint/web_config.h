@@ -113,7 +113,7 @@ class BasicAuthVerifier {
   std::map<Key, std::chrono::steady_clock::time_point> cache_;
   std::mutex bcrypt_mu_;
   std::unique_ptr<::crypt_data> crypt_data_;  // guarded by bcrypt_mu_
-  std::uint64_t bcrypt_runs_ = 0;                  // guarded by cache_mu_
+  std::uint64_t bcrypt_runs_ = 0;             // guarded by cache_mu_
 };
 
 // civetweb's listening_ports for a Prometheus-style listen address:
@@ -154,7 +154,8 @@ std::unique_ptr<SecuredExposer> MakeExposer(
 
 // Requires Basic auth on uri if config has basic_auth_users (no-op
 // otherwise). Call after MakeExposer for every path to protect.
-void ProtectPath(SecuredExposer& exposer, const std::optional<WebConfig>& config,
+void ProtectPath(SecuredExposer& exposer,
+                 const std::optional<WebConfig>& config,
                  const std::string& uri);
 
 }  // namespace qx

@@ -8,9 +8,9 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -109,10 +109,9 @@ class IncrementalSync {
     std::int64_t start = static_cast<std::int64_t>(clock_());
     SyncResult result;
     run_newest_.clear();
-    bool full = !have_store_ || state_.resume_after_id ||
-                !state_.last_full_sync ||
-                start - *state_.last_full_sync >=
-                    options_.full_resync_interval_seconds;
+    bool full =
+        !have_store_ || state_.resume_after_id || !state_.last_full_sync ||
+        start - *state_.last_full_sync >= options_.full_resync_interval_seconds;
     result.full = full;
     if (full) {
       if (!state_.resume_after_id) {
@@ -161,7 +160,8 @@ class IncrementalSync {
       std::vector<std::int64_t> since(fields.size());
       for (std::size_t i = 0; i < fields.size(); ++i) {
         since[i] = *state_.cursor - options_.cursor_overlap_seconds;
-        if (auto it = state_.newest.find(fields[i]); it != state_.newest.end()) {
+        if (auto it = state_.newest.find(fields[i]);
+            it != state_.newest.end()) {
           since[i] = std::min(since[i], it->second);
         }
       }
@@ -221,8 +221,8 @@ class IncrementalSync {
       pending_.Save(Path(".partial"));
       state_.Save(Path(".sync"));
     } catch (const std::exception& e) {
-      LOG(WARNING) << options_.name << ": cannot save full sync progress: "
-                   << e.what();
+      LOG(WARNING) << options_.name
+                   << ": cannot save full sync progress: " << e.what();
     }
   }
 

@@ -16,7 +16,8 @@ class PollSink {
   // Replaces the published families under key (a source name or a
   // sub-snapshot such as "hostasset_vulnerabilities").
   virtual void Publish(const std::string& key, Snapshot families) = 0;
-  virtual void Succeeded(const std::string& source, double duration_seconds) = 0;
+  virtual void Succeeded(const std::string& source,
+                         double duration_seconds) = 0;
   virtual void Failed(const std::string& source, double duration_seconds,
                       const std::string& error) = 0;
   virtual void RecordsFetched(const std::string& source, std::uint64_t n) = 0;

@@ -39,8 +39,8 @@ struct SourceOptions {
 
 // Polls /qps/rest/2.0/search/am/hostasset; reports hostasset and
 // knowledge_base. The client is shared and used from the poll thread only.
-std::unique_ptr<Source> MakeHostAssetSource(std::shared_ptr<QualysClient> client,
-                                            SourceOptions options, Clock clock);
+std::unique_ptr<Source> MakeHostAssetSource(
+    std::shared_ptr<QualysClient> client, SourceOptions options, Clock clock);
 
 // Polls /qps/rest/3.0/search/was/finding; reports was_finding.
 std::unique_ptr<Source> MakeWasFindingSource(

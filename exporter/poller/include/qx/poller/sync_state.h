@@ -15,9 +15,9 @@
 namespace qx {
 
 struct SyncState {
-  std::optional<std::int64_t> last_full_sync;  // unix seconds (start time)
-  std::optional<std::int64_t> cursor;          // unix seconds (start time)
-  std::optional<std::uint64_t> resume_after_id;  // full sync in progress
+  std::optional<std::int64_t> last_full_sync;     // unix seconds (start time)
+  std::optional<std::int64_t> cursor;             // unix seconds (start time)
+  std::optional<std::uint64_t> resume_after_id;   // full sync in progress
   std::optional<std::int64_t> full_sync_started;  // of the one in progress
   // Per changed-since field, the newest value seen in a record, unix
   // seconds by the API's clock. A cursor never runs past it, so changes

@@ -40,7 +40,7 @@ struct HostVuln {
 struct HostAsset {
   std::uint64_t id = 0;
   std::string name;
-  std::string modified;  // ISO-8601 as sent, e.g. 2021-02-19T18:13:41Z
+  std::string modified;       // ISO-8601 as sent, e.g. 2021-02-19T18:13:41Z
   std::string vulns_updated;  // ISO-8601 as sent; empty when absent
   // Provider of the first known cloud source (Azure wins when several).
   CloudProvider cloud_provider = CloudProvider::kNone;

@@ -41,7 +41,7 @@ class HostAssetStore {
   // the compact form with ForEachHost instead.
   struct Host {
     CloudProvider cloud_provider = CloudProvider::kNone;
-    std::uint32_t azure = kNoAzure;  // index into azure_sources()
+    std::uint32_t azure = kNoAzure;   // index into azure_sources()
     std::vector<std::uint64_t> qids;  // one per detection
   };
 
@@ -105,7 +105,8 @@ class HostAssetStore {
       using reference = value_type;
 
       iterator() = default;
-      iterator(const HostAssetStore* s, std::uint32_t slot) : s_(s), slot_(slot) {
+      iterator(const HostAssetStore* s, std::uint32_t slot)
+          : s_(s), slot_(slot) {
         Skip();
       }
       value_type operator*() const {
@@ -188,7 +189,9 @@ class HostAssetStore {
   }
   std::uint32_t Encode(std::uint64_t qid);
 
-  std::uint32_t slots() const { return static_cast<std::uint32_t>(ids_.size()); }
+  std::uint32_t slots() const {
+    return static_cast<std::uint32_t>(ids_.size());
+  }
   bool Live(std::uint32_t slot) const { return provider_[slot] != kFreeSlot; }
   Host Materialize(std::uint32_t slot) const;
 
@@ -222,7 +225,7 @@ class HostAssetStore {
   std::vector<std::uint32_t> index_;  // power-of-two size; slot + 1 or kEmpty
 
   Pool pool_;
-  std::size_t pool_garbage_ = 0;  // entries no live host refers to
+  std::size_t pool_garbage_ = 0;          // entries no live host refers to
   std::vector<std::uint64_t> wide_qids_;  // QIDs >= 2^31
   std::unordered_map<std::uint64_t, std::uint32_t> wide_index_;
   std::uint32_t max_narrow_ = 0;  // upper bound of the narrow QIDs stored

@@ -22,11 +22,11 @@ class WasFindingStore {
     std::string unique_id;
     FindingCategory category = FindingCategory::kVulnerability;
     int severity = 0;
-    std::string status;          // "" for INFORMATION_GATHERED
+    std::string status;                // "" for INFORMATION_GATHERED
     std::uint32_t distinct_scans = 0;  // distinct scan ids in history
     bool has_history = false;
     int times_detected = 0;
-    std::int64_t last_scan_time = 0;   // newest launchedDate, unix seconds
+    std::int64_t last_scan_time = 0;  // newest launchedDate, unix seconds
     std::vector<KeywordMatch> keyword_matches;  // QID 150141 only
   };
   struct WebApp {
