@@ -30,33 +30,36 @@ def expected_rows(rows, keys):
     return {tuple(str(r[k]) for k in keys): float(r["value"]) for r in rows if r["value"]}
 
 
+# (metric, key in /sim/expected, labels compared): the non-zero series of
+# each must equal the simulator's ground truth rows.
+HOST_FAMILIES = (
+    ("qualys_azure_host_assets", "azure_host_assets",
+     ("subscription_id", "resource_group", "vnet", "subnet", "location", "state")),
+    ("qualys_azure_host_vulnerabilities", "azure_host_vulnerabilities",
+     ("subscription_id", "vnet", "subnet", "severity")),
+    ("qualys_host_vulnerabilities", "host_vulnerabilities", ("cloud_provider", "severity")),
+)
+WAS_FAMILIES = (
+    ("qualys_was_findings", "was_findings", ("webapp_id", "severity", "status", "category")),
+    ("qualys_was_recurring_findings", "was_recurring_findings", ("webapp_id", "severity")),
+    ("qualys_was_keyword_links", "was_keyword_links", ("webapp_id", "regex")),
+    ("qualys_was_webapp_last_scan_timestamp_seconds", "was_webapp_last_scan_timestamp_seconds",
+     ("webapp_id",)),
+)
+
+
 class ExporterVsSimulator(unittest.TestCase):
+    def assert_families_match(self, m, exp, families):
+        for name, key, keys in families:
+            self.assertEqual(nonzero(m, name, keys), expected_rows(exp[key], keys), name)
+
     def assert_host_families_match(self, m, exp):
         got = {d["cloud_provider"]: v for d, v in series(m, "qualys_host_assets")}
         self.assertEqual(got, {k: float(v) for k, v in exp["host_assets"].items()})
-        keys = ("subscription_id", "resource_group", "vnet", "subnet", "location", "state")
-        self.assertEqual(nonzero(m, "qualys_azure_host_assets", keys),
-                         expected_rows(exp["azure_host_assets"], keys))
-        keys = ("subscription_id", "vnet", "subnet", "severity")
-        self.assertEqual(nonzero(m, "qualys_azure_host_vulnerabilities", keys),
-                         expected_rows(exp["azure_host_vulnerabilities"], keys))
-        keys = ("cloud_provider", "severity")
-        self.assertEqual(nonzero(m, "qualys_host_vulnerabilities", keys),
-                         expected_rows(exp["host_vulnerabilities"], keys))
+        self.assert_families_match(m, exp, HOST_FAMILIES)
 
     def assert_was_families_match(self, m, exp):
-        keys = ("webapp_id", "severity", "status", "category")
-        self.assertEqual(nonzero(m, "qualys_was_findings", keys),
-                         expected_rows(exp["was_findings"], keys))
-        keys = ("webapp_id", "severity")
-        self.assertEqual(nonzero(m, "qualys_was_recurring_findings", keys),
-                         expected_rows(exp["was_recurring_findings"], keys))
-        keys = ("webapp_id", "regex")
-        self.assertEqual(nonzero(m, "qualys_was_keyword_links", keys),
-                         expected_rows(exp["was_keyword_links"], keys))
-        keys = ("webapp_id",)
-        self.assertEqual(nonzero(m, "qualys_was_webapp_last_scan_timestamp_seconds", keys),
-                         expected_rows(exp["was_webapp_last_scan_timestamp_seconds"], keys))
+        self.assert_families_match(m, exp, WAS_FAMILIES)
 
     def test_once_matches_simulator_ground_truth(self):
         with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:

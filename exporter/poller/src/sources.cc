@@ -21,6 +21,14 @@ namespace {
 constexpr char kKnowledgeBaseFile[] = "knowledge_base.state";
 constexpr char kRecurrenceFile[] = "was_recurrence.state";
 
+// Changed-since search fields, each named once: the incremental walks ask
+// for them and the records report their values under the same names.
+// Host asset `updated` is the record's <modified>.
+constexpr char kHostUpdated[] = "updated";
+constexpr char kHostVulnsUpdated[] = "vulnsUpdated";
+constexpr char kFindingUpdated[] = "updatedDate";
+constexpr char kFindingLastTested[] = "lastTestedDate";
+
 // Loads a state file; a corrupt or foreign one is moved aside (kept for
 // inspection) and the exporter starts fresh instead of crashing.
 template <typename State>
@@ -151,7 +159,7 @@ class HostAssetSource final : public Source {
         options_(std::move(options)),
         clock_(std::move(clock)),
         sync_(MakeSyncOptions(options_, kHostAssetSource,
-                              {"updated", "vulnsUpdated"}),
+                              {kHostUpdated, kHostVulnsUpdated}),
               clock_) {
     LoadOrReset(kb_, options_.state_dir / kKnowledgeBaseFile);
     LOG(INFO) << "knowledge base cache: " << kb_.size() << " QIDs";
@@ -184,9 +192,8 @@ class HostAssetSource final : public Source {
                 *client_, req,
                 [&](HostAsset&& a) {
                   ++fetched;
-                  // The search field `updated` is the record's <modified>.
-                  sync_.SawChange("updated", a.modified);
-                  sync_.SawChange("vulnsUpdated", a.vulns_updated);
+                  sync_.SawChange(kHostUpdated, a.modified);
+                  sync_.SawChange(kHostVulnsUpdated, a.vulns_updated);
                   into.Upsert(std::move(a));
                 },
                 on_page);
@@ -265,7 +272,7 @@ class WasFindingSource final : public Source {
         options_(std::move(options)),
         clock_(std::move(clock)),
         sync_(MakeSyncOptions(options_, kWasFindingSource,
-                              {"updatedDate", "lastTestedDate"}),
+                              {kFindingUpdated, kFindingLastTested}),
               clock_) {
     LoadOrReset(recurrence_, options_.state_dir / kRecurrenceFile);
     LOG(INFO) << "recurrence state: "
@@ -303,8 +310,8 @@ class WasFindingSource final : public Source {
                 *client_, req,
                 [&](WasFinding&& f) {
                   ++fetched;
-                  sync_.SawChange("updatedDate", f.updated_date);
-                  sync_.SawChange("lastTestedDate", f.last_tested_date);
+                  sync_.SawChange(kFindingUpdated, f.updated_date);
+                  sync_.SawChange(kFindingLastTested, f.last_tested_date);
                   into.Upsert(std::move(f));
                 },
                 on_page);
