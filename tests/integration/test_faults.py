@@ -179,6 +179,15 @@ class Scenario:
         return lambda m, _: (value(m, "qualys_exporter_last_poll_success_timestamp_seconds", 0.0,
                                    source=source) > t)
 
+    def polled_since(self, source, t):
+        """A poll of source that began after t has succeeded (its data is
+        newer than t; one that merely ended after t may predate t)."""
+        def began_after(m, _):
+            end = value(m, "qualys_exporter_last_poll_success_timestamp_seconds", 0.0,
+                        source=source)
+            return end - value(m, "qualys_exporter_poll_duration_seconds", 0.0, source=source) > t
+        return began_after
+
     def wait_failures(self, source, n, timeout, same=None, host_same=None):
         """Waits for the n-th failed poll of source (counted in the log)."""
         return self.watch(lambda m, _: self.failures(source) >= n, timeout,
@@ -337,7 +346,7 @@ class FaultInjection(unittest.TestCase):
             self.assertRegex(sc.log(), r"hostasset: response body cut short after \d+ of \d+ bytes")
             sim_advance(base)
             t = time.time()
-            _, m = sc.watch(sc.succeeded_since("was_finding", t), 10,
+            _, m = sc.watch(sc.polled_since("was_finding", t), 10,
                             "a WAS poll of the advanced data", host_same=good_host)
             self.assertEqual(sc.up(m, "hostasset"), 0.0)
             sim_fail(base, clear=1)
