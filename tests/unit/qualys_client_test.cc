@@ -52,10 +52,13 @@ class RecordingObserver : public ClientObserver {
  public:
   std::vector<std::string> codes;
   std::optional<std::int64_t> remaining;
+  std::string api;
   void OnRequest(std::string_view endpoint, std::string_view code) override {
     codes.push_back(std::string(endpoint) + ":" + std::string(code));
   }
-  void OnRateLimit(const RateLimitInfo& info) override {
+  void OnRateLimit(std::string_view family,
+                   const RateLimitInfo& info) override {
+    api = family;
     remaining = info.remaining;
   }
 };
@@ -108,7 +111,7 @@ TEST(QualysClient, SendsBasicAuthAndRecordsRateLimitHeaders) {
        "ok",
        {{"X-RateLimit-Remaining", "41"}, {"X-RateLimit-Limit", "300"}}});
   HttpRequest req;
-  req.path = "/x";
+  req.path = "/api/2.0/fo/knowledge_base/vuln/";
   h.client->Call("kb", req, [](const HttpResponseHead&, std::istream&) {});
   ASSERT_EQ(h.transport->requests.size(), 1u);
   auto& hdrs = h.transport->requests[0].headers;
@@ -116,7 +119,45 @@ TEST(QualysClient, SendsBasicAuthAndRecordsRateLimitHeaders) {
   EXPECT_EQ(hdrs.back().first, "Authorization");
   EXPECT_EQ(hdrs.back().second, "Basic dXNlcjpzM2NyZXQtcHc=");
   EXPECT_EQ(h.observer.remaining, 41);
-  EXPECT_EQ(h.client->last_rate_limit().limit, 300);
+  EXPECT_EQ(h.observer.api, kApiV2);
+  EXPECT_EQ(h.client->last_rate_limit(kApiV2).limit, 300);
+}
+
+TEST(QualysClient, KeepsRateLimitsPerApiFamily) {
+  Harness h;
+  // The KnowledgeBase (API v2) says 15 calls are left; a QPS answer sends
+  // no headers. QPS must stay unlimited, not inherit API v2's budget.
+  h.transport->script.push_back({200, "ok", {{"X-RateLimit-Remaining", "15"}}});
+  h.transport->script.push_back({200, "ok", {}});
+  HttpRequest kb;
+  kb.path = "/api/2.0/fo/knowledge_base/vuln/";
+  HttpRequest qps;
+  qps.path = "/qps/rest/2.0/search/am/hostasset";
+  h.client->Call("kb", kb, [](const HttpResponseHead&, std::istream&) {});
+  h.client->Call("hostasset", qps,
+                 [](const HttpResponseHead&, std::istream&) {});
+  EXPECT_EQ(h.client->last_rate_limit(kApiV2).remaining, 15);
+  EXPECT_FALSE(h.client->last_rate_limit(kApiQps).remaining.has_value());
+  EXPECT_EQ(ApiFamilyOfPath("/qps/rest/3.0/search/was/finding"), kApiQps);
+  EXPECT_EQ(ApiFamilyOfPath("/api/2.0/fo/asset/host/vm/detection/"), kApiV2);
+  EXPECT_EQ(ApiFamilyOfPath("/msp/about.php"), kApiOther);
+}
+
+TEST(QualysClient, GatewayErrorsThrowAtOnceWhenAskedNotToRetry) {
+  Harness h;
+  h.transport->script.push_back({504, "<html><title>Gateway Timeout</title>"});
+  HttpRequest req;
+  req.path = "/qps/rest/3.0/search/was/finding";
+  try {
+    h.client->Call(
+        "was_finding", req, [](const HttpResponseHead&, std::istream&) {},
+        CallOptions{.retry_gateway_errors = false});
+    FAIL() << "expected GatewayError";
+  } catch (const GatewayError& e) {
+    EXPECT_EQ(e.http_status(), 504);
+  }
+  EXPECT_EQ(h.transport->requests.size(), 1u);
+  EXPECT_TRUE(h.sleeps.empty());
 }
 
 TEST(QualysClient, WaitsWhatThe409Says) {
@@ -312,7 +353,12 @@ TEST(QpsSearch, RetriesABodyCutShort) {
   req.endpoint_label = "hostasset";
   SearchHostAssets(*h.client, req, [&](HostAsset&& a) { ids.push_back(a.id); });
   EXPECT_EQ(ids, (std::vector<std::uint64_t>{1}));
-  EXPECT_EQ(h.sleeps.size(), 1u);
+  // A body cut short is what a gateway giving up mid-answer looks like:
+  // the page is asked again at once, with half as many records.
+  ASSERT_EQ(h.transport->requests.size(), 2u);
+  EXPECT_THAT(h.transport->requests[1].body,
+              HasSubstr("<limitResults>500</limitResults>"));
+  EXPECT_TRUE(h.sleeps.empty());
 }
 
 TEST(KnowledgeBase, PostsBatchedFormWithRequestedWithHeader) {
@@ -341,6 +387,56 @@ TEST(KnowledgeBase, PostsBatchedFormWithRequestedWithHeader) {
   bool has_header = false;
   for (const auto& [k, v] : r.headers) has_header |= (k == "X-Requested-With");
   EXPECT_TRUE(has_header);
+}
+
+TEST(QpsSearch, HalvesAPageTheGatewayCannotServeAndKeepsTheSize) {
+  Harness h;
+  // 400 records per page time out at the gateway, 200 too, 100 are served;
+  // the walk keeps 100 for its next page instead of trying 400 again.
+  h.transport->script.push_back({504, "<html><title>504</title></html>"});
+  Scripted timeout;
+  timeout.transport_error = true;
+  h.transport->script.push_back(timeout);
+  h.transport->script.push_back({200, HostPage(Host(1), true, 1, 1)});
+  h.transport->script.push_back({200, HostPage(Host(2), false, 2, 1)});
+  QpsSearchRequest req;
+  req.endpoint_label = "hostasset";
+  req.limit_results = 400;
+  req.min_limit_results = 50;
+  std::vector<std::uint64_t> ids;
+  auto progress = SearchHostAssets(*h.client, req,
+                                   [&](HostAsset&& a) { ids.push_back(a.id); });
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(progress.limit_results, 100u);
+  ASSERT_EQ(h.transport->requests.size(), 4u);
+  EXPECT_THAT(h.transport->requests[0].body,
+              HasSubstr("<limitResults>400</limitResults>"));
+  EXPECT_THAT(h.transport->requests[1].body,
+              HasSubstr("<limitResults>200</limitResults>"));
+  EXPECT_THAT(h.transport->requests[2].body,
+              HasSubstr("<limitResults>100</limitResults>"));
+  EXPECT_THAT(h.transport->requests[3].body,
+              HasSubstr("<limitResults>100</limitResults>"));
+  EXPECT_TRUE(h.sleeps.empty());  // smaller pages, not the same page later
+}
+
+TEST(QpsSearch, FailsClearlyWhenEvenTheSmallestPageIsNotServed) {
+  Harness h;
+  for (int i = 0; i < 12; ++i) {
+    h.transport->script.push_back({504, "<html><title>504</title></html>"});
+  }
+  QpsSearchRequest req;
+  req.endpoint_label = "was_finding";
+  req.limit_results = 100;
+  req.min_limit_results = 25;
+  try {
+    SearchHostAssets(*h.client, req, [](HostAsset&&) {});
+    FAIL() << "expected ApiError";
+  } catch (const ApiError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("reduced from 100 to 25"));
+  }
+  // 100 and 50 once each, then 25 with the client's bounded retries.
+  EXPECT_EQ(h.transport->requests.size(), 2u + 4u);  // max_attempts 4
 }
 
 }  // namespace

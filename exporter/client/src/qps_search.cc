@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
+
 #include "qx/client/errors.h"
 
 namespace qx {
@@ -68,6 +70,9 @@ SearchProgress SearchAllPages(
     const PageParser& parse_page,
     const std::function<void(const SearchProgress&)>& on_page) {
   SearchProgress progress;
+  QpsSearchRequest sized = request;
+  const std::uint32_t floor = std::max<std::uint32_t>(
+      1, std::min(request.min_limit_results, request.limit_results));
   std::optional<std::uint64_t> after_id = request.start_after_id;
   progress.last_id = after_id;
   while (true) {
@@ -75,13 +80,33 @@ SearchProgress SearchAllPages(
     http.method = "POST";
     http.path = request.path;
     http.content_type = "text/xml";
-    http.body = BuildServiceRequest(request, after_id);
+    http.body = BuildServiceRequest(sized, after_id);
     QpsPageInfo page;
-    std::uint64_t page_records = 0;
-    client.Call(request.endpoint_label, http,
-                [&](const HttpResponseHead&, std::istream& body) {
-                  page = parse_page(body);
-                });
+    try {
+      // Above the floor a gateway timeout is answered with a smaller page,
+      // not the same page again; at the floor the usual retries apply.
+      client.Call(
+          request.endpoint_label, http,
+          [&](const HttpResponseHead&, std::istream& body) {
+            page = parse_page(body);
+          },
+          CallOptions{.retry_gateway_errors = sized.limit_results <= floor});
+    } catch (const GatewayError& e) {
+      const std::uint32_t smaller = std::max(floor, sized.limit_results / 2);
+      LOG(WARNING) << request.endpoint_label << ": page of "
+                   << sized.limit_results << " records not served (" << e.what()
+                   << "); asking " << smaller
+                   << " per page for the rest of the walk";
+      sized.limit_results = smaller;
+      continue;
+    } catch (const ApiError& e) {
+      if (sized.limit_results == request.limit_results) throw;
+      throw ApiError(std::string(e.what()) + " (pages already reduced from " +
+                         std::to_string(request.limit_results) + " to " +
+                         std::to_string(sized.limit_results) +
+                         " records after gateway timeouts)",
+                     e.http_status(), e.api_code());
+    }
     if (page.response_code != "SUCCESS") {
       throw ApiError(
           request.endpoint_label + ": responseCode " +
@@ -89,9 +114,9 @@ SearchProgress SearchAllPages(
               (page.error_message.empty() ? "" : ": " + page.error_message),
           200, page.response_code);
     }
-    page_records = page.count.value_or(0);
+    progress.limit_results = sized.limit_results;
     progress.pages++;
-    progress.records += page_records;
+    progress.records += page.count.value_or(0);
     if (!page.has_more_records) {
       progress.done = true;
       if (on_page) on_page(progress);

@@ -170,9 +170,16 @@ QualysClient::QualysClient(std::unique_ptr<HttpTransport> transport,
       in_flight_(std::clamp(max_concurrency, 1, kMaxConcurrency)),
       rng_(std::random_device{}()) {}
 
-RateLimitInfo QualysClient::last_rate_limit() const {
+std::string_view ApiFamilyOfPath(std::string_view path) {
+  if (path.starts_with("/qps/")) return kApiQps;
+  if (path.starts_with("/api/2.0/")) return kApiV2;
+  return kApiOther;
+}
+
+RateLimitInfo QualysClient::last_rate_limit(std::string_view api) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return rate_limit_;
+  auto it = rate_limits_.find(api);
+  return it == rate_limits_.end() ? RateLimitInfo{} : it->second;
 }
 
 int QualysClient::Jitter(int max_ms) {
@@ -191,9 +198,10 @@ std::chrono::milliseconds QualysClient::Backoff(int attempt) {
 }
 
 void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
-                        const ResponseHandler& on_body) {
+                        const ResponseHandler& on_body, CallOptions options) {
   HttpRequest req = request;
   req.headers.emplace_back("Authorization", authorization_);
+  const std::string_view api = ApiFamilyOfPath(request.path);
   std::string last_error;
   for (int attempt = 0; attempt < retry_.max_attempts; ++attempt) {
     std::optional<std::chrono::milliseconds> wait;
@@ -219,9 +227,9 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
             rl.concurrency_limit) {
           {
             std::lock_guard<std::mutex> lock(mu_);
-            rate_limit_ = rl;
+            rate_limits_.insert_or_assign(std::string(api), rl);
           }
-          if (observer_) observer_->OnRateLimit(rl);
+          if (observer_) observer_->OnRateLimit(api, rl);
         }
         if (head.status >= 200 && head.status < 300) {
           CountingStreamBuf counter(body);
@@ -253,6 +261,10 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
         std::string message = std::string(endpoint) + ": HTTP " +
                               std::to_string(head.status) + " " + head.reason +
                               ": " + detail;
+        if (!options.retry_gateway_errors &&
+            (head.status == 502 || head.status == 503 || head.status == 504)) {
+          throw GatewayError(message, head.status);
+        }
         if (!IsRetryableStatus(head.status)) {
           if (head.status == 401) {
             message = std::string(endpoint) +
@@ -289,6 +301,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
     } catch (const TransportError& e) {
       if (observer_) observer_->OnRequest(endpoint, "error");
       last_error = std::string(endpoint) + ": " + e.what();
+      if (!options.retry_gateway_errors) throw GatewayError(last_error, 0);
       wait = Backoff(attempt);
     }
     if (attempt + 1 < retry_.max_attempts) {

@@ -50,10 +50,12 @@ void LoadOrReset(State& state, const std::filesystem::path& path) {
 // API budget reserve, and the sync-progress self-metrics.
 class PageWatch {
  public:
-  PageWatch(std::string source, const QualysClient& client,
-            const SourceOptions& options, PollSink& sink, Clock clock,
-            std::optional<std::uint64_t> expected, std::uint64_t already)
+  PageWatch(std::string source, std::string_view search_path,
+            const QualysClient& client, const SourceOptions& options,
+            PollSink& sink, Clock clock, std::optional<std::uint64_t> expected,
+            std::uint64_t already)
       : source_(std::move(source)),
+        api_(ApiFamilyOfPath(search_path)),
         client_(client),
         options_(options),
         sink_(sink),
@@ -67,7 +69,9 @@ class PageWatch {
     std::uint64_t have = already_ + p.records;
     sink_.SyncRecords(source_, static_cast<double>(have));
     double now = clock_();
-    const auto& rl = client_.last_rate_limit();
+    // Only the API this source calls counts: the KnowledgeBase's budget
+    // says nothing about Asset Management's.
+    const auto rl = client_.last_rate_limit(api_);
     if (now - last_log_ >= options_.progress_log_seconds || p.done) {
       last_log_ = now;
       std::string eta;
@@ -98,6 +102,7 @@ class PageWatch {
 
  private:
   std::string source_;
+  std::string_view api_;
   const QualysClient& client_;
   const SourceOptions& options_;
   PollSink& sink_;
@@ -176,8 +181,8 @@ class HostAssetSource final : public Source {
     try {
       auto expected = ExpectedTotal(*client_, options_, kHostAssetCountPath,
                                     kHostAssetSource, sink, full);
-      PageWatch watch(kHostAssetSource, *client_, options_, sink, clock_,
-                      expected, 0);
+      PageWatch watch(kHostAssetSource, kHostAssetSearchPath, *client_,
+                      options_, sink, clock_, expected, 0);
       auto fetch =
           [&](const std::vector<Criterion>& criteria,
               std::optional<std::uint64_t> after, HostAssetStore& into,
@@ -293,8 +298,8 @@ class WasFindingSource final : public Source {
     try {
       auto expected = ExpectedTotal(*client_, options_, kWasFindingCountPath,
                                     kWasFindingSource, sink, full);
-      PageWatch watch(kWasFindingSource, *client_, options_, sink, clock_,
-                      expected, 0);
+      PageWatch watch(kWasFindingSource, kWasFindingSearchPath, *client_,
+                      options_, sink, clock_, expected, 0);
       auto fetch =
           [&](const std::vector<Criterion>& criteria,
               std::optional<std::uint64_t> after, WasFindingStore& into,

@@ -29,10 +29,11 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
                     .Help("Qualys API requests by endpoint and HTTP status "
                           "code (\"error\" for transport failures)")
                     .Register(*registry_)),
-      rate_remaining_(BuildGauge()
-                          .Name("qualys_exporter_api_rate_limit_remaining")
-                          .Help("Last X-RateLimit-Remaining the API sent")
-                          .Register(*registry_)),
+      rate_remaining_(
+          BuildGauge()
+              .Name("qualys_exporter_api_rate_limit_remaining")
+              .Help("Last X-RateLimit-Remaining this API family sent")
+              .Register(*registry_)),
       rate_limit_(
           BuildGauge()
               .Name("qualys_exporter_api_rate_limit")
@@ -131,13 +132,14 @@ void SelfMetrics::OnRequest(std::string_view endpoint, std::string_view code) {
       .Increment();
 }
 
-void SelfMetrics::OnRateLimit(const RateLimitInfo& info) {
+void SelfMetrics::OnRateLimit(std::string_view api, const RateLimitInfo& info) {
+  const prometheus::Labels labels{{"api", std::string(api)}};
   if (info.remaining) {
-    rate_remaining_.Add({}).Set(static_cast<double>(*info.remaining));
+    rate_remaining_.Add(labels).Set(static_cast<double>(*info.remaining));
   }
-  if (info.limit) rate_limit_.Add({}).Set(static_cast<double>(*info.limit));
+  if (info.limit) rate_limit_.Add(labels).Set(static_cast<double>(*info.limit));
   if (info.concurrency_running) {
-    concurrency_running_.Add({}).Set(
+    concurrency_running_.Add(labels).Set(
         static_cast<double>(*info.concurrency_running));
   }
 }

@@ -36,6 +36,10 @@ struct QpsSearchRequest {
   std::string endpoint_label;  // self-metrics label, e.g. "hostasset"
   std::vector<Criterion> criteria;
   std::uint32_t limit_results = 1000;
+  // A page a gateway cannot serve in time (502/503/504, timeout) is asked
+  // again with half as many records, down to this floor; the size that
+  // worked is kept for the rest of the walk.
+  std::uint32_t min_limit_results = 10;
   bool verbose = false;
   std::optional<std::uint32_t> limit_histories;
   // Resume a walk after this id (an interrupted full sync).
@@ -52,6 +56,9 @@ struct SearchProgress {
   // Every record up to this id has been delivered (resume point).
   std::optional<std::uint64_t> last_id;
   bool done = false;  // the last page has been delivered
+  // limitResults the walk ended with (smaller than asked after a gateway
+  // timeout); callers pass it on to the next walk of the same poll.
+  std::uint32_t limit_results = 0;
 };
 
 // Parses one page from the body, emitting records; returns the envelope.

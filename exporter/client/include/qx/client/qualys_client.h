@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <semaphore>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -43,16 +45,48 @@ struct RateLimitInfo {
   std::optional<std::int64_t> concurrency_running;
 };
 
+// Qualys counts rate and concurrency limits per API: the API v2 family
+// (/api/2.0/...: KnowledgeBase, Host List Detection) sends X-RateLimit-*
+// headers, QPS REST (/qps/rest/...: Asset Management, WAS) usually sends
+// none. State is kept per family so one API's budget never stops another's.
+inline constexpr char kApiQps[] = "qps";
+inline constexpr char kApiV2[] = "api_v2";
+inline constexpr char kApiOther[] = "other";
+
+// The API family of a request path ("/api/2.0/fo/..." -> "api_v2").
+std::string_view ApiFamilyOfPath(std::string_view path);
+
 // Receives what the client observes, for self-metrics. Must be thread-safe.
 class ClientObserver {
  public:
   virtual ~ClientObserver() = default;
   // code: HTTP status as text, or "error" for a transport failure.
   virtual void OnRequest(std::string_view endpoint, std::string_view code) = 0;
-  virtual void OnRateLimit(const RateLimitInfo& info) = 0;
+  // api: the family (kApiQps, kApiV2, ...) whose answer carried the headers.
+  virtual void OnRateLimit(std::string_view api, const RateLimitInfo& info) = 0;
 };
 
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
+
+// Thrown instead of retrying when CallOptions::retry_gateway_errors is off
+// and a gateway gave up on the answer (502/503/504, a timeout or a dropped
+// connection): the caller can ask for less (a smaller page) instead of
+// asking the same again. http_status is 0 for a transport failure.
+class GatewayError : public std::runtime_error {
+ public:
+  GatewayError(const std::string& message, int http_status)
+      : std::runtime_error(message), http_status_(http_status) {}
+  int http_status() const { return http_status_; }
+
+ private:
+  int http_status_;
+};
+
+struct CallOptions {
+  // False: 502/503/504 and transport failures throw GatewayError at once
+  // (409 and 429 are still waited out and retried).
+  bool retry_gateway_errors = true;
+};
 
 class QualysClient {
  public:
@@ -72,9 +106,11 @@ class QualysClient {
   // id). Throws ApiError (non-retryable or exhausted) or TransportError.
   // endpoint labels the self-metrics (e.g. "hostasset").
   void Call(std::string_view endpoint, const HttpRequest& request,
-            const ResponseHandler& on_body);
+            const ResponseHandler& on_body, CallOptions options = {});
 
-  RateLimitInfo last_rate_limit() const;
+  // The headers last seen from one API family; all empty (unlimited) when
+  // that family never sent any.
+  RateLimitInfo last_rate_limit(std::string_view api) const;
 
  private:
   std::chrono::milliseconds Backoff(int attempt);
@@ -86,9 +122,9 @@ class QualysClient {
   ClientObserver* observer_;
   Sleeper sleeper_;
   std::counting_semaphore<kMaxConcurrency> in_flight_;
-  mutable std::mutex mu_;  // guards rng_ and rate_limit_
+  mutable std::mutex mu_;  // guards rng_ and rate_limits_
   std::mt19937_64 rng_;
-  RateLimitInfo rate_limit_;
+  std::map<std::string, RateLimitInfo, std::less<>> rate_limits_;
 };
 
 // Reads the whole body, capped (error pages only; never used for data).

@@ -35,7 +35,7 @@ class SelfMetrics : public ClientObserver {
 
   // ClientObserver
   void OnRequest(std::string_view endpoint, std::string_view code) override;
-  void OnRateLimit(const RateLimitInfo& info) override;
+  void OnRateLimit(std::string_view api, const RateLimitInfo& info) override;
 
  private:
   void UpdateUp();  // requires mu_
