@@ -22,10 +22,10 @@
 #include "qx/endpoint/flag_spelling.h"
 #include "qx/endpoint/web_config.h"
 #include "qx/poller/poller.h"
-#include "qx/poller/sources.h"
 #include "qx/sim/simulator.h"
-#include "qx/snapshot/self_metrics.h"
 #include "qx/snapshot/snapshot_collector.h"
+#include "qx/sources/sources.h"
+#include "qx/telemetry/self_metrics.h"
 
 DEFINE_string(qualys_url, "",
               "Qualys API server base URL (env QUALYS_URL; default "
@@ -65,8 +65,20 @@ DEFINE_int32(recurrence_min_scans, 2,
              "A finding seen in at least this many distinct scans recurs");
 DEFINE_int32(was_max_finding_series, 1000,
              "Cap on qualys_was_recurring_finding_info series");
-DEFINE_int32(hostasset_page_size, 1000, "limitResults for host asset search");
-DEFINE_int32(was_page_size, 1000, "limitResults for WAS finding search");
+DEFINE_int32(hostasset_page_size, 500,
+             "limitResults for host asset search (halved on gateway timeouts)");
+DEFINE_int32(was_page_size, 100,
+             "limitResults for verbose WAS finding search (halved on gateway "
+             "timeouts)");
+DEFINE_int32(api_min_page_size, 10,
+             "Smallest page a gateway timeout may halve a search page to");
+DEFINE_int32(was_limit_histories, 0,
+             "limitHistories for WAS finding search: scan history entries "
+             "per finding (0 = all; see docs/qualys-api.md)");
+DEFINE_string(sync_processing_lag, "12h",
+              "How far incremental walks on lag-prone fields (WAS "
+              "lastTestedDate) look back: Qualys processes scan results "
+              "hours after the scan");
 DEFINE_int32(kb_batch_size, 500, "QIDs per KnowledgeBase call");
 DEFINE_string(kb_refresh_interval, "7d",
               "Re-fetch a cached QID severity after this long");
@@ -201,11 +213,18 @@ int main(int argc, char** argv) {
   sopts.was_page_size = static_cast<std::uint32_t>(FLAGS_was_page_size);
   sopts.kb_batch_size =
       static_cast<std::size_t>(std::max(1, FLAGS_kb_batch_size));
-  sopts.full_resync_seconds =
+  sopts.sync.full_resync_interval_seconds =
       DurationFlag("poll.full-resync-interval", FLAGS_poll_full_resync_interval)
           .count() /
       1000;
-  sopts.reserve_calls = std::max(0, FLAGS_api_reserve_calls);
+  sopts.sync.lag_overlap_seconds =
+      DurationFlag("sync.processing-lag", FLAGS_sync_processing_lag).count() /
+      1000;
+  sopts.watch.reserve_calls = std::max(0, FLAGS_api_reserve_calls);
+  sopts.min_page_size =
+      static_cast<std::uint32_t>(std::max(1, FLAGS_api_min_page_size));
+  sopts.was_limit_histories =
+      static_cast<std::uint32_t>(std::max(0, FLAGS_was_limit_histories));
   sopts.kb_refresh_seconds =
       DurationFlag("kb.refresh-interval", FLAGS_kb_refresh_interval).count() /
       1000;
@@ -227,6 +246,14 @@ int main(int argc, char** argv) {
   qx::Poller poller(std::move(sources), *collector, self_metrics,
                     qx::SystemClockSeconds, concurrency > 1);
 
+  auto interval = DurationFlag("poll.interval", FLAGS_poll_interval);
+  if (sim && gflags::GetCommandLineFlagInfoOrDie("poll_interval").is_default) {
+    interval = std::chrono::minutes(1);  // the demo should move
+  }
+  self_metrics.SetPollIntervals(
+      std::chrono::duration<double>(interval).count(),
+      static_cast<double>(sopts.sync.full_resync_interval_seconds));
+
   if (FLAGS_once) {
     // One-shot: a signal simply ends the process.
     pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
@@ -239,15 +266,11 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
 
-  auto interval = DurationFlag("poll.interval", FLAGS_poll_interval);
-  // The demo should move: poll every minute unless told otherwise, and let
-  // the simulated findings evolve (fixed, reopened, re-detected) every 5 min.
+  // The demo lets the simulated findings evolve (fixed, reopened,
+  // re-detected) every 5 min.
   std::thread demo_evolver;
   std::promise<void> demo_stop;
   if (sim) {
-    if (gflags::GetCommandLineFlagInfoOrDie("poll_interval").is_default) {
-      interval = std::chrono::minutes(1);
-    }
     demo_evolver = std::thread([&sim, stop = demo_stop.get_future()] {
       while (stop.wait_for(std::chrono::minutes(5)) ==
              std::future_status::timeout) {

@@ -59,6 +59,20 @@ DEFINE_int32(advance_interval_sec, 0,
              "Advance the data one epoch every N seconds (0 = only on POST "
              "/sim/advance)");
 DEFINE_int32(http_threads, 8, "HTTP worker threads");
+DEFINE_int64(processing_lag_sec, 0,
+             "WAS scans ran this long before their results were processed "
+             "(lastTestedDate older than updatedDate), as on real tenants");
+DEFINE_string(refuse_criteria, "",
+              "Comma-separated search fields the API refuses as criteria "
+              "(INVALID_REQUEST naming the field), e.g. updatedDate");
+DEFINE_int32(refuse_status, 200,
+             "HTTP status of a refused criterion: 200 (QPS style) or 400");
+DEFINE_uint32(was_gateway_max_records, 0,
+              "Verbose WAS finding pages asking more records answer 504 "
+              "(a gateway timing out); 0 = no limit");
+DEFINE_uint32(hostasset_gateway_max_records, 0,
+              "Host asset pages asking more records answer 504; 0 = no "
+              "limit");
 DEFINE_string(time_base, "",
               "Fixed clock: \"now\" of epoch 0 as YYYY-MM-DDTHH:MM:SSZ (each "
               "epoch adds a day; timestamps become reproducible). Default: "
@@ -166,6 +180,23 @@ int main(int argc, char** argv) {
   opts.concurrency_limit =
       static_cast<std::uint32_t>(std::max(1, FLAGS_concurrency_limit));
   opts.http_threads = std::max(2, FLAGS_http_threads);
+  opts.processing_lag_sec = std::max<std::int64_t>(0, FLAGS_processing_lag_sec);
+  for (std::size_t pos = 0; pos < FLAGS_refuse_criteria.size();) {
+    auto comma = FLAGS_refuse_criteria.find(',', pos);
+    if (comma == std::string::npos) comma = FLAGS_refuse_criteria.size();
+    if (comma > pos) {
+      opts.refused_criteria.insert(
+          FLAGS_refuse_criteria.substr(pos, comma - pos));
+    }
+    pos = comma + 1;
+  }
+  if (FLAGS_refuse_status != 200 && FLAGS_refuse_status != 400) {
+    LOG(ERROR) << "--refuse_status must be 200 or 400";
+    return 2;
+  }
+  opts.refuse_status = FLAGS_refuse_status;
+  opts.was_gateway_max_records = FLAGS_was_gateway_max_records;
+  opts.hostasset_gateway_max_records = FLAGS_hostasset_gateway_max_records;
   if (!FLAGS_time_base.empty()) {
     const auto t = qx::sim::ParseIso(FLAGS_time_base);
     if (!t || *t <= 0) {

@@ -1,6 +1,6 @@
 // IncrementalSync against a scripted fetch: which searches it asks for, and
 // what it keeps across failures and restarts. No network.
-#include "qx/poller/incremental_sync.h"
+#include "qx/sources/incremental_sync.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 
 #include "qx/client/errors.h"
 #include "qx/store/host_asset_store.h"
+#include "recording_telemetry.h"
 
 namespace qx {
 namespace {
@@ -17,6 +18,29 @@ namespace {
 struct Call {
   std::vector<Criterion> criteria;
   std::optional<std::uint64_t> after;
+};
+
+using Fetch = std::function<SearchProgress(
+    const std::vector<Criterion>& criteria, std::optional<std::uint64_t> after,
+    HostAssetStore& into, const PageHook& on_page)>;
+
+// A host-asset feed whose walks a test scripts.
+class ScriptedFeed : public Feed<HostAssetStore> {
+ public:
+  std::string_view name() const override { return "hostasset"; }
+  std::string_view search_path() const override {
+    return "/qps/rest/2.0/search/am/hostasset";
+  }
+  std::vector<ChangeField> change_fields() const override { return fields; }
+  SearchProgress Walk(const WalkRequest& walk, HostAssetStore& into,
+                      ChangeStamps& seen, const PageHook& on_page) override {
+    stamps = &seen;
+    return fetch(walk.criteria, walk.after_id, into, on_page);
+  }
+
+  std::vector<ChangeField> fields = {{"updated"}, {"vulnsUpdated"}};
+  Fetch fetch;
+  ChangeStamps* stamps = nullptr;
 };
 
 class IncrementalSyncTest : public ::testing::Test {
@@ -27,17 +51,16 @@ class IncrementalSyncTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     options_.state_dir = dir_;
-    options_.name = "hostasset";
-    options_.incremental_fields = {"updated", "vulnsUpdated"};
     options_.full_resync_interval_seconds = 86400;
     options_.cursor_overlap_seconds = 300;
+    options_.lag_overlap_seconds = 6 * 3600;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   using Sync = IncrementalSync<HostAssetStore>;
 
   // Serves ids [1, n] in pages of 2; fails after `fail_after_pages` pages.
-  Sync::Fetch Fetch(std::uint64_t n, int fail_after_pages = -1) {
+  Fetch Serve(std::uint64_t n, int fail_after_pages = -1) {
     return [this, n, fail_after_pages](
                const std::vector<Criterion>& criteria,
                std::optional<std::uint64_t> after, HostAssetStore& into,
@@ -76,16 +99,23 @@ class IncrementalSyncTest : public ::testing::Test {
     };
   }
 
+  SyncResult RunWith(Sync& sync, Fetch fetch, const PageHook& on_page) {
+    feed_.fetch = std::move(fetch);
+    return sync.Run(telemetry_, on_page);
+  }
+
   std::filesystem::path dir_;
   SyncOptions options_;
+  ScriptedFeed feed_;
+  testing::RecordingTelemetry telemetry_;
   std::vector<Call> calls_;
   double now_ = 1'700'000'000;
   Clock clock_ = [this] { return now_; };
 };
 
 TEST_F(IncrementalSyncTest, FullThenIncrementalWithOverlappingCursor) {
-  Sync sync(options_, clock_);
-  auto r = sync.Run(Fetch(5), {});
+  Sync sync(feed_, options_, clock_);
+  auto r = RunWith(sync, Serve(5), {});
   EXPECT_TRUE(r.full);
   EXPECT_EQ(sync.store().size(), 5u);
   ASSERT_EQ(calls_.size(), 1u);
@@ -93,7 +123,7 @@ TEST_F(IncrementalSyncTest, FullThenIncrementalWithOverlappingCursor) {
 
   now_ += 1800;
   calls_.clear();
-  r = sync.Run(Fetch(5), {});
+  r = RunWith(sync, Serve(5), {});
   EXPECT_FALSE(r.full);
   ASSERT_EQ(calls_.size(), 2u);  // one search per incremental field
   EXPECT_EQ(calls_[0].criteria[0].field, "updated");
@@ -113,10 +143,10 @@ TEST_F(IncrementalSyncTest, FullThenIncrementalWithOverlappingCursor) {
 }
 
 TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
-  Sync sync(options_, clock_);
-  sync.Run(Fetch(5), {});
-  auto plain = Fetch(5);
-  Sync::Fetch refusing =
+  Sync sync(feed_, options_, clock_);
+  RunWith(sync, Serve(5), {});
+  auto plain = Serve(5);
+  Fetch refusing =
       [&](const std::vector<Criterion>& criteria,
           std::optional<std::uint64_t> after, HostAssetStore& into,
           const std::function<void(const SearchProgress&)>& on_page) {
@@ -131,7 +161,7 @@ TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
   for (int poll = 0; poll < 2; ++poll) {
     now_ += 1800;
     calls_.clear();
-    auto r = sync.Run(refusing, {});
+    auto r = RunWith(sync, refusing, {});
     EXPECT_FALSE(r.full);
     std::vector<std::size_t> sizes;
     for (const auto& c : calls_) sizes.push_back(c.criteria.size());
@@ -144,17 +174,16 @@ TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {
     EXPECT_EQ(calls_.back().criteria[0].field, "vulnsUpdated");
   }
   // Other errors are not retried.
-  Sync::Fetch failing =
-      [&](const std::vector<Criterion>& criteria,
-          std::optional<std::uint64_t> after, HostAssetStore& into,
-          const std::function<void(const SearchProgress&)>& on_page)
+  Fetch failing = [&](const std::vector<Criterion>& criteria,
+                      std::optional<std::uint64_t> after, HostAssetStore& into,
+                      const std::function<void(const SearchProgress&)>& on_page)
       -> SearchProgress {
     if (criteria[0].field == "vulnsUpdated") throw ApiError("HTTP 401", 401);
     return plain(criteria, after, into, on_page);
   };
-  Sync fresh(options_, clock_);
+  Sync fresh(feed_, options_, clock_);
   now_ += 1800;
-  EXPECT_THROW(fresh.Run(failing, {}), ApiError);
+  EXPECT_THROW(RunWith(fresh, failing, {}), ApiError);
 }
 
 TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
@@ -167,9 +196,9 @@ TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
                  std::optional<std::uint64_t> after, HostAssetStore& into,
                  const std::function<void(const SearchProgress&)>& on_page) {
         calls_.push_back({criteria, after});
-        sync.SawChange("updated", FormatIsoTimestamp(updated));
-        sync.SawChange("vulnsUpdated", FormatIsoTimestamp(vulns));
-        sync.SawChange("updated", "not a timestamp");  // ignored
+        feed_.stamps->Saw("updated", FormatIsoTimestamp(updated));
+        feed_.stamps->Saw("vulnsUpdated", FormatIsoTimestamp(vulns));
+        feed_.stamps->Saw("updated", "not a timestamp");  // ignored
         HostAsset a;
         a.id = 1;
         into.Upsert(std::move(a));
@@ -180,15 +209,16 @@ TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
     };
   };
   {
-    Sync sync(options_, clock_);
-    sync.Run(stamped(api_now, api_now - 3600)(sync), {});
+    Sync sync(feed_, options_, clock_);
+    RunWith(sync, stamped(api_now, api_now - 3600)(sync), {});
     EXPECT_EQ(sync.state().newest.at("updated"), api_now);
     EXPECT_EQ(sync.state().newest.at("vulnsUpdated"), api_now - 3600);
   }
   now_ += 1800;
-  Sync sync(options_, clock_);  // a restart: the newest values were saved
+  Sync sync(feed_, options_,
+            clock_);  // a restart: the newest values were saved
   calls_.clear();
-  sync.Run(stamped(api_now + 60, api_now - 3600)(sync), {});
+  RunWith(sync, stamped(api_now + 60, api_now - 3600)(sync), {});
   ASSERT_EQ(calls_.size(), 2u);
   EXPECT_EQ(calls_[0].criteria[0].value, FormatIsoTimestamp(api_now));
   EXPECT_EQ(calls_[1].criteria[0].value, FormatIsoTimestamp(api_now - 3600));
@@ -202,10 +232,10 @@ TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
   now_ += 1800;
   calls_.clear();
   const std::int64_t ahead = static_cast<std::int64_t>(now_) + 86400;
-  sync.Run(stamped(ahead, ahead)(sync), {});
+  RunWith(sync, stamped(ahead, ahead)(sync), {});
   now_ += 1800;
   calls_.clear();
-  sync.Run(stamped(ahead, ahead)(sync), {});
+  RunWith(sync, stamped(ahead, ahead)(sync), {});
   EXPECT_EQ(calls_[0].criteria[0].value,
             FormatIsoTimestamp(static_cast<std::int64_t>(now_) - 1800 - 300));
 }
@@ -213,15 +243,15 @@ TEST_F(IncrementalSyncTest, CursorNeverRunsPastTheNewestChangeTheApiStamped) {
 TEST_F(IncrementalSyncTest,
        RestartResumesFromStoredCursorWithoutRedownloading) {
   {
-    Sync sync(options_, clock_);
-    sync.Run(Fetch(5), {});
+    Sync sync(feed_, options_, clock_);
+    RunWith(sync, Serve(5), {});
   }
   now_ += 60;
-  Sync restarted(options_, clock_);
+  Sync restarted(feed_, options_, clock_);
   EXPECT_TRUE(restarted.has_store());
   EXPECT_EQ(restarted.store().size(), 5u);
   calls_.clear();
-  auto r = restarted.Run(Fetch(5), {});
+  auto r = RunWith(restarted, Serve(5), {});
   EXPECT_FALSE(r.full);
   ASSERT_FALSE(calls_.empty());
   EXPECT_FALSE(calls_[0].criteria.empty());
@@ -230,14 +260,14 @@ TEST_F(IncrementalSyncTest,
 TEST_F(IncrementalSyncTest,
        InterruptedFullSyncResumesAfterLastPageEvenAcrossRestart) {
   {
-    Sync sync(options_, clock_);
-    EXPECT_THROW(sync.Run(Fetch(9, 2), {}), std::runtime_error);
+    Sync sync(feed_, options_, clock_);
+    EXPECT_THROW(RunWith(sync, Serve(9, 2), {}), std::runtime_error);
     EXPECT_FALSE(sync.has_store());
   }
   now_ += 600;
-  Sync restarted(options_, clock_);
+  Sync restarted(feed_, options_, clock_);
   calls_.clear();
-  auto r = restarted.Run(Fetch(9), {});
+  auto r = RunWith(restarted, Serve(9), {});
   EXPECT_TRUE(r.full);
   ASSERT_EQ(calls_.size(), 1u);
   EXPECT_EQ(calls_[0].after, std::optional<std::uint64_t>(4));  // 2 pages of 2
@@ -246,49 +276,137 @@ TEST_F(IncrementalSyncTest,
   // in between is missed.
   now_ += 60;
   calls_.clear();
-  restarted.Run(Fetch(9), {});
+  RunWith(restarted, Serve(9), {});
   EXPECT_EQ(calls_[0].criteria[0].value,
             FormatIsoTimestamp(1'700'000'000 - 300));
 }
 
 TEST_F(IncrementalSyncTest, StopFromPageCallbackKeepsProgress) {
-  Sync sync(options_, clock_);
+  Sync sync(feed_, options_, clock_);
   int pages = 0;
-  EXPECT_THROW(sync.Run(Fetch(9),
-                        [&](const SearchProgress&) {
-                          if (++pages == 3) throw StopSync("budget");
-                        }),
+  EXPECT_THROW(RunWith(sync, Serve(9),
+                       [&](const SearchProgress&) {
+                         if (++pages == 3) throw StopSync("budget");
+                       }),
                StopSync);
   calls_.clear();
-  sync.Run(Fetch(9), {});
+  RunWith(sync, Serve(9), {});
   EXPECT_EQ(calls_[0].after, std::optional<std::uint64_t>(6));
   EXPECT_EQ(sync.store().size(), 9u);
 }
 
 TEST_F(IncrementalSyncTest, FullResyncAfterIntervalDropsDeletedRecords) {
-  Sync sync(options_, clock_);
-  sync.Run(Fetch(6), {});
+  Sync sync(feed_, options_, clock_);
+  RunWith(sync, Serve(6), {});
   now_ += 86400;
   calls_.clear();
-  auto r = sync.Run(Fetch(3), {});  // three assets were deleted
+  auto r = RunWith(sync, Serve(3), {});  // three assets were deleted
   EXPECT_TRUE(r.full);
   EXPECT_EQ(sync.store().size(), 3u);
 }
 
 TEST_F(IncrementalSyncTest, CorruptStoreStartsOverWithFullSync) {
   {
-    Sync sync(options_, clock_);
-    sync.Run(Fetch(4), {});
+    Sync sync(feed_, options_, clock_);
+    RunWith(sync, Serve(4), {});
   }
   {
     std::ofstream f(dir_ / "hostasset.store", std::ios::trunc);
     f << "garbage";
   }
-  Sync restarted(options_, clock_);
+  Sync restarted(feed_, options_, clock_);
   EXPECT_FALSE(restarted.has_store());
-  auto r = restarted.Run(Fetch(4), {});
+  auto r = RunWith(restarted, Serve(4), {});
   EXPECT_TRUE(r.full);
   EXPECT_EQ(restarted.store().size(), 4u);
+}
+
+TEST_F(IncrementalSyncTest, LagProneFieldsLookBackTheProcessingLag) {
+  feed_.fields = {{"updatedDate"}, {"lastTestedDate", /*lag_prone=*/true}};
+  Sync sync(feed_, options_, clock_);
+  RunWith(sync, Serve(3), {});
+  now_ += 1800;
+  calls_.clear();
+  RunWith(sync, Serve(3), {});
+  ASSERT_EQ(calls_.size(), 2u);
+  const std::int64_t cursor = 1'700'000'000;
+  EXPECT_EQ(calls_[0].criteria[0].value, FormatIsoTimestamp(cursor - 300));
+  // A scan stamped hours before its results were processed is still asked
+  // for: lastTestedDate looks back the 6 h lag, not the 5 min overlap.
+  EXPECT_EQ(calls_[1].criteria[0].field, "lastTestedDate");
+  EXPECT_EQ(calls_[1].criteria[0].value, FormatIsoTimestamp(cursor - 6 * 3600));
+}
+
+TEST_F(IncrementalSyncTest, RefusedFieldFallsBackToTheOthersWithTheLag) {
+  Sync sync(feed_, options_, clock_);
+  RunWith(sync, Serve(5), {});
+  auto plain = Serve(5);
+  Fetch refusing_updated = [&](const std::vector<Criterion>& criteria,
+                               std::optional<std::uint64_t> after,
+                               HostAssetStore& into, const PageHook& on_page) {
+    for (const auto& c : criteria) {
+      if (c.field == "updated") {
+        calls_.push_back({criteria, after});
+        throw ApiError(
+            "hostasset: responseCode INVALID_REQUEST: Invalid field updated",
+            200, "INVALID_REQUEST");
+      }
+    }
+    return plain(criteria, after, into, on_page);
+  };
+  for (int poll = 0; poll < 2; ++poll) {
+    now_ += 1800;
+    calls_.clear();
+    auto r = RunWith(sync, refusing_updated, {});
+    EXPECT_FALSE(r.full);  // never a failing source, nor a full walk
+    ASSERT_FALSE(calls_.empty());
+    const Call& last = calls_.back();
+    ASSERT_EQ(last.criteria.size(), 1u);
+    EXPECT_EQ(last.criteria[0].field, "vulnsUpdated");
+    // The remaining field carries the load alone: the wide overlap.
+    EXPECT_EQ(
+        last.criteria[0].value,
+        FormatIsoTimestamp(static_cast<std::int64_t>(now_) - 1800 - 6 * 3600));
+    // Asked once and refused once; later polls do not ask again.
+    EXPECT_EQ(calls_.size(), poll == 0 ? 2u : 1u);
+  }
+  EXPECT_EQ(telemetry_.refused, std::set<std::string>{"hostasset:updated"});
+  EXPECT_EQ(sync.refused_fields(), std::set<std::string>{"updated"});
+}
+
+TEST_F(IncrementalSyncTest, EveryFieldRefusedMeansAFullWalkNotAFailure) {
+  Sync sync(feed_, options_, clock_);
+  RunWith(sync, Serve(5), {});
+  auto plain = Serve(4);  // one asset deleted meanwhile
+  Fetch refusing_all = [&](const std::vector<Criterion>& criteria,
+                           std::optional<std::uint64_t> after,
+                           HostAssetStore& into, const PageHook& on_page) {
+    if (!criteria.empty()) {
+      calls_.push_back({criteria, after});
+      throw ApiError("hostasset: HTTP 400 Bad Request", 400);
+    }
+    return plain(criteria, after, into, on_page);
+  };
+  now_ += 1800;
+  calls_.clear();
+  auto r = RunWith(sync, refusing_all, {});
+  EXPECT_TRUE(r.full);
+  EXPECT_EQ(sync.store().size(), 4u);
+  EXPECT_EQ(telemetry_.refused.size(), 2u);
+  EXPECT_TRUE(sync.NextIsFull(static_cast<std::int64_t>(now_)));
+}
+
+TEST_F(IncrementalSyncTest, AFaultIsNotARefusal) {
+  Sync sync(feed_, options_, clock_);
+  RunWith(sync, Serve(5), {});
+  Fetch faulting = [&](const std::vector<Criterion>&,
+                       std::optional<std::uint64_t>, HostAssetStore&,
+                       const PageHook&) -> SearchProgress {
+    throw ApiError("hostasset: responseCode OTHER_ERROR", 200, "OTHER_ERROR");
+  };
+  now_ += 1800;
+  EXPECT_THROW(RunWith(sync, faulting, {}), ApiError);
+  EXPECT_TRUE(telemetry_.refused.empty());
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "qx/client/errors.h"
 #include "qx/client/knowledge_base_client.h"
 #include "qx/client/qps_search.h"
+#include "recording_telemetry.h"
 
 namespace qx {
 namespace {
@@ -48,24 +49,9 @@ class FakeTransport : public HttpTransport {
   }
 };
 
-class RecordingObserver : public ClientObserver {
- public:
-  std::vector<std::string> codes;
-  std::optional<std::int64_t> remaining;
-  std::string api;
-  void OnRequest(std::string_view endpoint, std::string_view code) override {
-    codes.push_back(std::string(endpoint) + ":" + std::string(code));
-  }
-  void OnRateLimit(std::string_view family,
-                   const RateLimitInfo& info) override {
-    api = family;
-    remaining = info.remaining;
-  }
-};
-
 struct Harness {
   FakeTransport* transport;
-  RecordingObserver observer;
+  testing::RecordingTelemetry observer;
   std::vector<std::chrono::milliseconds> sleeps;
   std::unique_ptr<QualysClient> client;
 
@@ -118,8 +104,7 @@ TEST(QualysClient, SendsBasicAuthAndRecordsRateLimitHeaders) {
   ASSERT_FALSE(hdrs.empty());
   EXPECT_EQ(hdrs.back().first, "Authorization");
   EXPECT_EQ(hdrs.back().second, "Basic dXNlcjpzM2NyZXQtcHc=");
-  EXPECT_EQ(h.observer.remaining, 41);
-  EXPECT_EQ(h.observer.api, kApiV2);
+  EXPECT_EQ(h.observer.rate_limits.at(kApiV2).remaining, 41);
   EXPECT_EQ(h.client->last_rate_limit(kApiV2).limit, 300);
 }
 
@@ -173,7 +158,8 @@ TEST(QualysClient, WaitsWhatThe409Says) {
   ASSERT_EQ(h.sleeps.size(), 1u);
   EXPECT_GE(h.sleeps[0].count(), 2000);
   EXPECT_LE(h.sleeps[0].count(), 3000);
-  EXPECT_EQ(h.observer.codes, (std::vector<std::string>{"kb:409", "kb:200"}));
+  EXPECT_EQ(h.observer.requests,
+            (std::vector<std::string>{"kb:409", "kb:200"}));
 }
 
 TEST(QualysClient, WaitsWhatThe1965TextSaysWhenQpsSendsNoHeaders) {

@@ -157,12 +157,12 @@ std::string DescribeErrorBody(std::string_view content_type,
 
 QualysClient::QualysClient(std::unique_ptr<HttpTransport> transport,
                            Credentials credentials, RetryPolicy retry,
-                           ClientObserver* observer, Sleeper sleeper,
+                           Telemetry* telemetry, Sleeper sleeper,
                            int max_concurrency)
     : transport_(std::move(transport)),
       authorization_(BasicAuth(credentials)),
       retry_(retry),
-      observer_(observer),
+      telemetry_(telemetry),
       sleeper_(sleeper ? std::move(sleeper)
                        : Sleeper([](std::chrono::milliseconds d) {
                            std::this_thread::sleep_for(d);
@@ -214,8 +214,9 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
       } release{in_flight_};
       transport_->Send(req, [&](const HttpResponseHead& head,
                                 std::istream& body) {
-        observer_ ? observer_->OnRequest(endpoint, std::to_string(head.status))
-                  : void();
+        if (telemetry_) {
+          telemetry_->ApiRequest(endpoint, std::to_string(head.status));
+        }
         RateLimitInfo rl;
         rl.limit = HeaderInt(head, "X-RateLimit-Limit");
         rl.window_sec = HeaderInt(head, "X-RateLimit-Window-Sec");
@@ -229,7 +230,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
             std::lock_guard<std::mutex> lock(mu_);
             rate_limits_.insert_or_assign(std::string(api), rl);
           }
-          if (observer_) observer_->OnRateLimit(api, rl);
+          if (telemetry_) telemetry_->ApiRateLimit(api, rl);
         }
         if (head.status >= 200 && head.status < 300) {
           CountingStreamBuf counter(body);
@@ -299,7 +300,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
       });
       if (!wait) return;  // success
     } catch (const TransportError& e) {
-      if (observer_) observer_->OnRequest(endpoint, "error");
+      if (telemetry_) telemetry_->ApiRequest(endpoint, "error");
       last_error = std::string(endpoint) + ": " + e.what();
       if (!options.retry_gateway_errors) throw GatewayError(last_error, 0);
       wait = Backoff(attempt);

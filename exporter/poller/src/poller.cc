@@ -2,100 +2,98 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
 #include <future>
-#include <map>
 
 namespace qx {
 
-double SystemClockSeconds() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+bool PollContext::Step(std::string_view source,
+                       const std::function<void()>& step) {
+  const double start = clock_();
+  PollOutcome outcome;
+  outcome.source = std::string(source);
+  try {
+    step();
+    outcome.ok = true;
+  } catch (const std::exception& e) {
+    outcome.error = e.what();
+  }
+  outcome.finished_at = clock_();
+  outcome.duration_seconds = outcome.finished_at - start;
+  const bool ok = outcome.ok;
+  Report(std::move(outcome));
+  return ok;
 }
 
-class Poller::Sink final : public PollSink {
- public:
-  Sink(SnapshotCollector& c, SelfMetrics& m) : collector_(c), metrics_(m) {}
+void PollContext::Skipped(std::string_view source, std::string_view why) {
+  PollOutcome outcome;
+  outcome.source = std::string(source);
+  outcome.finished_at = clock_();
+  outcome.error = "skipped: " + std::string(why);
+  Report(std::move(outcome));
+}
 
-  void Publish(const std::string& key, Snapshot families) override {
-    collector_.Publish(key, std::move(families));
-  }
-  void Succeeded(const std::string& source, double duration) override {
-    metrics_.PollSucceeded(source, duration, SystemClockSeconds());
-    std::lock_guard<std::mutex> lock(mu_);
-    outcome_[source] = true;
-    LOG(INFO) << "poll of " << source << " succeeded in " << duration << " s";
-  }
-  void Failed(const std::string& source, double duration,
-              const std::string& error) override {
-    metrics_.PollFailed(source, duration);
-    std::lock_guard<std::mutex> lock(mu_);
-    outcome_[source] = false;
-    LOG(ERROR) << "poll of " << source << " failed after " << duration
-               << " s: " << error << " (last good data stays published)";
-  }
-  void RecordsFetched(const std::string& source, std::uint64_t n) override {
-    metrics_.RecordsFetched(source, n);
-  }
-  void SyncRecords(const std::string& source, double n) override {
-    metrics_.SetSyncRecords(source, n);
-  }
-  void SyncExpectedRecords(const std::string& source, double n) override {
-    metrics_.SetSyncExpectedRecords(source, n);
-  }
-  void InfoSeriesDropped(double n) override {
-    metrics_.SetInfoSeriesDropped(n);
-  }
+void PollContext::Publish(const std::string& key, Snapshot families) {
+  collector_.Publish(key, std::move(families));
+}
 
-  bool Reported(const std::string& source) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return outcome_.contains(source);
+void PollContext::Report(PollOutcome outcome) {
+  if (outcome.ok) {
+    LOG(INFO) << "poll of " << outcome.source << " succeeded in "
+              << outcome.duration_seconds << " s";
+  } else {
+    LOG(ERROR) << "poll of " << outcome.source << " failed after "
+               << outcome.duration_seconds << " s: " << outcome.error
+               << " (last good data stays published)";
   }
-  bool AllSucceeded() const {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [s, ok] : outcome_) {
-      if (!ok) return false;
-    }
-    return true;
+    outcomes_.emplace_back(outcome.source, outcome.ok);
   }
+  telemetry_.PollFinished(outcome);
+}
 
- private:
-  SnapshotCollector& collector_;
-  SelfMetrics& metrics_;
-  mutable std::mutex mu_;
-  std::map<std::string, bool> outcome_;
-};
+bool PollContext::Reported(std::string_view source) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::any_of(outcomes_.begin(), outcomes_.end(),
+                     [&](const auto& o) { return o.first == source; });
+}
+
+bool PollContext::AllSucceeded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::all_of(outcomes_.begin(), outcomes_.end(),
+                     [](const auto& o) { return o.second; });
+}
 
 Poller::Poller(std::vector<std::unique_ptr<Source>> sources,
-               SnapshotCollector& collector, SelfMetrics& self_metrics,
-               Clock clock, bool parallel)
+               SnapshotCollector& collector, Telemetry& telemetry, Clock clock,
+               bool parallel)
     : sources_(std::move(sources)),
       collector_(collector),
-      self_metrics_(self_metrics),
+      telemetry_(telemetry),
       clock_(std::move(clock)),
       parallel_(parallel) {
   for (const auto& s : sources_) {
-    for (const auto& name : s->names()) self_metrics_.AddSource(name);
+    for (const auto& name : s->names()) telemetry_.SourceAdded(name);
   }
 }
 
 Poller::~Poller() { Stop(); }
 
 bool Poller::PollOnce() {
-  Sink sink(collector_, self_metrics_);
+  std::lock_guard<std::mutex> single_flight(poll_mu_);
+  PollContext context(collector_, telemetry_, clock_);
   auto poll = [&](Source& source) {
-    double start = clock_();
+    std::string error = "source reported no outcome";
     try {
-      source.Poll(sink);
+      source.Poll(context);
     } catch (const std::exception& e) {
-      for (const auto& name : source.names()) {
-        if (!sink.Reported(name)) sink.Failed(name, clock_() - start, e.what());
-      }
+      error = e.what();
     }
-    // A source that reported nothing for a name has failed to do its job.
+    // Every name gets an outcome: one the source did not report has failed.
     for (const auto& name : source.names()) {
-      if (!sink.Reported(name)) {
-        sink.Failed(name, clock_() - start, "source reported no outcome");
+      if (!context.Reported(name)) {
+        context.Step(name, [&] { throw std::runtime_error(error); });
       }
     }
   };
@@ -109,7 +107,7 @@ bool Poller::PollOnce() {
   } else {
     for (auto& source : sources_) poll(*source);
   }
-  return sink.AllSucceeded();
+  return context.AllSucceeded();
 }
 
 void Poller::Start(std::chrono::milliseconds interval) {

@@ -89,12 +89,12 @@ Seconds ResolveTimeBase(Seconds time_base) {
 Dataset::Dataset(std::uint64_t seed, std::size_t host_assets,
                  std::size_t webapps, std::size_t findings_per_webapp,
                  Seconds time_base, HostMix host_mix,
-                 unsigned was_rescan_percent)
+                 unsigned was_rescan_percent, Seconds processing_lag)
     : hosts_(seed, host_assets, ResolveTimeBase(time_base), host_mix),
       fixed_clock_(time_base != 0),
       epoch_times_{ResolveTimeBase(time_base)},
       was_(seed, webapps, findings_per_webapp, epoch_times_.front(),
-           was_rescan_percent) {}
+           was_rescan_percent, processing_lag) {}
 
 Seconds Dataset::now() const {
   std::shared_lock lock(mu_);

@@ -220,6 +220,31 @@ FieldValue FindingField(const WasDataset& was, const WasFindingRec& f,
 
 }  // namespace
 
+bool Router::Refused(Context& ctx, const ServiceRequest& request,
+                     std::string_view xsd) const {
+  for (const Criterion& c : request.criteria) {
+    if (!options_.refused_criteria.contains(c.field)) continue;
+    // The API names the field it does not accept as a search criterion.
+    Send(ctx.resp,
+         static_cast<HTTPResponse::HTTPStatus>(options_.refuse_status),
+         kQpsType,
+         RenderQpsError(xsd, "INVALID_REQUEST",
+                        "Invalid field '" + c.field + "' for search criteria"));
+    return true;
+  }
+  return false;
+}
+
+bool Router::GatewayGivesUp(Context& ctx, const ServiceRequest& request,
+                            std::uint32_t max_records) const {
+  if (max_records == 0 || EffectiveLimit(request, options_) <= max_records) {
+    return false;
+  }
+  Send(ctx.resp, HTTPResponse::HTTP_GATEWAY_TIMEOUT, "text/html",
+       GatewayHtml(504));
+  return true;
+}
+
 bool Router::DensePages(const Query& query) const {
   return options_.filtered_pages == SimOptions::FilteredPages::kDense &&
          query.has_predicates();
@@ -228,7 +253,11 @@ bool Router::DensePages(const Query& query) const {
 void Router::HostAssets(Context& ctx, bool count_only) {
   auto search =
       ParseSearch({ctx.req, ctx.resp, ctx.body}, kHostAssetXsd, kHostFields);
-  if (!search) return;
+  if (!search || Refused(ctx, search->request, kHostAssetXsd)) return;
+  if (!count_only && GatewayGivesUp(ctx, search->request,
+                                    options_.hostasset_gateway_max_records)) {
+    return;
+  }
   const Query& query = search->query;
   const HostAssetGenerator& gen = data_->hosts();
   const std::vector<Seconds> epoch_times = data_->EpochTimes();
@@ -296,7 +325,12 @@ void Router::HostAssets(Context& ctx, bool count_only) {
 void Router::WasFindings(Context& ctx, bool count_only) {
   auto search =
       ParseSearch({ctx.req, ctx.resp, ctx.body}, kFindingXsd, kFindingFields);
-  if (!search) return;
+  if (!search || Refused(ctx, search->request, kFindingXsd)) return;
+  // Verbose pages carry every scan's history: those are the slow ones.
+  if (!count_only && search->request.verbose &&
+      GatewayGivesUp(ctx, search->request, options_.was_gateway_max_records)) {
+    return;
+  }
   const Query& query = search->query;
   FindingRenderOptions render;
   render.verbose = search->request.verbose;

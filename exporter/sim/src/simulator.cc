@@ -68,7 +68,7 @@ struct Simulator::Impl {
       : options(std::move(o)),
         data(options.seed, options.host_assets, options.webapps,
              options.findings_per_webapp, options.time_base, options.host_mix,
-             options.was_rescan_percent),
+             options.was_rescan_percent, options.processing_lag_sec),
         router(options, &data),
         pool(2, std::max(2, options.http_threads) + 2, 60) {}
 

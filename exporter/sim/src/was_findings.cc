@@ -90,6 +90,7 @@ enum Salt : std::uint64_t {
   kSaltEvolve,
   kSaltNewFindings,
   kSaltKeywords,
+  kSaltLag,
 };
 
 std::string BaseOf(std::string_view url) {
@@ -179,9 +180,10 @@ void WasDataset::AddScan(std::size_t webapp, Seconds launched) {
 
 WasDataset::WasDataset(std::uint64_t seed, std::size_t webapps,
                        std::size_t findings_per_webapp, Seconds time_base,
-                       unsigned rescan_percent)
+                       unsigned rescan_percent, Seconds processing_lag)
     : seed_(seed),
       rescan_percent_(rescan_percent),
+      processing_lag_(processing_lag),
       next_finding_id_(701'259 + Hash({seed, 5}) % 1000),
       next_scan_id_(3'972'937 + Hash({seed, 6}) % 1000) {
   // Web apps and their past (weekly) scans.
@@ -432,7 +434,12 @@ void WasDataset::Advance(int new_epoch, Seconds at) {
     scanned[w] = Hash({seed_, w, e, kSaltScanned}) % 100 < rescan_percent_ ||
                  w == e % apps;
     if (!scanned[w]) continue;
-    AddScan(w, at + 1);
+    // Each web app's scans take their own time to process (25-100 % of the
+    // lag), so results do not become visible in the order the scans ran.
+    const Seconds lag =
+        processing_lag_ *
+        static_cast<Seconds>(25 + Hash({seed_, w, kSaltLag}) % 76) / 100;
+    AddScan(w, at + 1 - lag);
   }
   for (WasFindingRec& f : findings_) {
     if (!scanned[f.webapp]) continue;
@@ -440,7 +447,7 @@ void WasDataset::Advance(int new_epoch, Seconds at) {
     const auto latest = static_cast<std::uint32_t>(app.scans.size() - 1);
     const Seconds t = app.scans[latest].launched;
     Rng rng({seed_, f.id, e, kSaltEvolve});
-    const Seconds processed = t + rng.Range(1, kStampSpread - 1);
+    const Seconds processed = at + 1 + rng.Range(1, kStampSpread - 1);
     f.last_tested = t;
     auto detect = [&] {
       f.history.insert(f.history.begin(), latest);
@@ -489,7 +496,7 @@ void WasDataset::Advance(int new_epoch, Seconds at) {
       f.history = {latest};
       f.first_detected = f.last_detected = f.last_tested =
           webapps_[w].scans[latest].launched;
-      f.updated = f.last_tested + rng.Range(1, kStampSpread - 1);
+      f.updated = at + 1 + rng.Range(1, kStampSpread - 1);
       f.times_detected = 1;
       if (f.ignored) f.ignored_date = f.updated;
       findings_.push_back(std::move(f));

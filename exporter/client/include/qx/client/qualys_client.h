@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "qx/client/http_transport.h"
+#include "qx/telemetry/telemetry.h"
 
 namespace qx {
 
@@ -35,16 +36,6 @@ struct RetryPolicy {
   std::chrono::seconds max_server_wait{900};
 };
 
-// Rate-limit and concurrency headers, as last seen (absent = not sent).
-struct RateLimitInfo {
-  std::optional<std::int64_t> limit;
-  std::optional<std::int64_t> window_sec;
-  std::optional<std::int64_t> remaining;
-  std::optional<std::int64_t> to_wait_sec;
-  std::optional<std::int64_t> concurrency_limit;
-  std::optional<std::int64_t> concurrency_running;
-};
-
 // Qualys counts rate and concurrency limits per API: the API v2 family
 // (/api/2.0/...: KnowledgeBase, Host List Detection) sends X-RateLimit-*
 // headers, QPS REST (/qps/rest/...: Asset Management, WAS) usually sends
@@ -55,16 +46,6 @@ inline constexpr char kApiOther[] = "other";
 
 // The API family of a request path ("/api/2.0/fo/..." -> "api_v2").
 std::string_view ApiFamilyOfPath(std::string_view path);
-
-// Receives what the client observes, for self-metrics. Must be thread-safe.
-class ClientObserver {
- public:
-  virtual ~ClientObserver() = default;
-  // code: HTTP status as text, or "error" for a transport failure.
-  virtual void OnRequest(std::string_view endpoint, std::string_view code) = 0;
-  // api: the family (kApiQps, kApiV2, ...) whose answer carried the headers.
-  virtual void OnRateLimit(std::string_view api, const RateLimitInfo& info) = 0;
-};
 
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
@@ -92,12 +73,12 @@ class QualysClient {
  public:
   static constexpr int kMaxConcurrency = 16;
 
-  // observer may be null. sleeper defaults to std::this_thread::sleep_for.
+  // telemetry may be null. sleeper defaults to std::this_thread::sleep_for.
   // At most max_concurrency calls are in flight at once (the subscription's
   // concurrency limit is shared with the customer's other integrations).
   QualysClient(std::unique_ptr<HttpTransport> transport,
                Credentials credentials, RetryPolicy retry = {},
-               ClientObserver* observer = nullptr, Sleeper sleeper = {},
+               Telemetry* telemetry = nullptr, Sleeper sleeper = {},
                int max_concurrency = 1);
 
   // Sends request (auth added) with retries. On a 2xx answer calls
@@ -119,7 +100,7 @@ class QualysClient {
   std::unique_ptr<HttpTransport> transport_;
   std::string authorization_;  // "Basic ..."; never logged
   RetryPolicy retry_;
-  ClientObserver* observer_;
+  Telemetry* telemetry_;
   Sleeper sleeper_;
   std::counting_semaphore<kMaxConcurrency> in_flight_;
   mutable std::mutex mu_;  // guards rng_ and rate_limits_

@@ -4,32 +4,29 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "qx/base/clock.h"
 #include "qx/poller/source.h"
-#include "qx/snapshot/self_metrics.h"
 #include "qx/snapshot/snapshot_collector.h"
+#include "qx/telemetry/telemetry.h"
 
 namespace qx {
-
-// Wall clock as unix seconds; injectable for tests.
-using Clock = std::function<double()>;
-double SystemClockSeconds();
 
 class Poller {
  public:
   // parallel: poll the sources concurrently (each still one call at a time;
   // the client caps calls in flight with --api.max-concurrency).
   Poller(std::vector<std::unique_ptr<Source>> sources,
-         SnapshotCollector& collector, SelfMetrics& self_metrics,
+         SnapshotCollector& collector, Telemetry& telemetry,
          Clock clock = SystemClockSeconds, bool parallel = false);
   ~Poller();  // stops the thread
 
-  // One poll of every source, in this thread. True if all succeeded.
+  // One poll of every source, in the calling thread. True if all succeeded.
+  // Never runs twice at once: a second caller waits for the first.
   bool PollOnce();
 
   // Polls now and then every interval until Stop().
@@ -37,14 +34,13 @@ class Poller {
   void Stop();
 
  private:
-  class Sink;
-
   std::vector<std::unique_ptr<Source>> sources_;
   SnapshotCollector& collector_;
-  SelfMetrics& self_metrics_;
+  Telemetry& telemetry_;
   Clock clock_;
   bool parallel_;
 
+  std::mutex poll_mu_;  // single flight
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -23,7 +23,8 @@ class Dataset {
   // and every timestamp is reproducible; otherwise Advance() happens "now".
   Dataset(std::uint64_t seed, std::size_t host_assets, std::size_t webapps,
           std::size_t findings_per_webapp, Seconds time_base = 0,
-          HostMix host_mix = {}, unsigned was_rescan_percent = 65);
+          HostMix host_mix = {}, unsigned was_rescan_percent = 65,
+          Seconds processing_lag = 0);
 
   const HostAssetGenerator& hosts() const { return hosts_; }
   int epoch() const { return epoch_.load(); }

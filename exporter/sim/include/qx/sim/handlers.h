@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "qx/sim/dataset.h"
+#include "qx/sim/service_request.h"
 #include "qx/sim/simulator.h"
 
 namespace Poco::Net {
@@ -97,6 +98,13 @@ class Router {
   // Closes the connection with a TCP RST and no response.
   static void ResetConnection(Context& ctx);
 
+  // Answers a search whose criteria use a field in
+  // SimOptions::refused_criteria as the API refuses it; true if it did.
+  bool Refused(Context& ctx, const ServiceRequest& request,
+               std::string_view xsd) const;
+  // Answers 504 for a page larger than max_records (0 = no limit).
+  bool GatewayGivesUp(Context& ctx, const ServiceRequest& request,
+                      std::uint32_t max_records) const;
   // Whether a search pages densely (SimOptions::filtered_pages).
   bool DensePages(const Query& query) const;
   void HostAssets(Context& ctx, bool count_only);

@@ -48,6 +48,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "qx/sim/host_assets.h"
@@ -96,6 +97,22 @@ struct SimOptions {
   std::uint32_t concurrency_limit = 2;
   // HTTP worker threads.
   int http_threads = 8;
+
+  // Real-API behaviours, off by default:
+  // WAS scans ran this long before their results were processed: a
+  // finding's lastTestedDate is hours older than its updatedDate.
+  std::int64_t processing_lag_sec = 0;
+  // Search fields the API refuses as criteria (e.g. "updatedDate"): such a
+  // search is answered INVALID_REQUEST naming the field, with HTTP
+  // refuse_status (200, as QPS usually answers, or 400).
+  std::set<std::string> refused_criteria;
+  int refuse_status = 200;
+  // A gateway that gives up on pages it cannot build in time: a verbose WAS
+  // finding search asking more than was_gateway_max_records per page, or a
+  // host asset search asking more than hostasset_gateway_max_records, is
+  // answered 504 with an HTML page. 0 = no limit.
+  std::uint32_t was_gateway_max_records = 0;
+  std::uint32_t hostasset_gateway_max_records = 0;
 };
 
 class Simulator {

@@ -103,10 +103,13 @@ class WasDataset {
   // one is).
   WasDataset(std::uint64_t seed, std::size_t webapps,
              std::size_t findings_per_webapp, Seconds time_base,
-             unsigned rescan_percent = 65);
+             unsigned rescan_percent = 65, Seconds processing_lag = 0);
 
   // Evolves to new_epoch (must be epoch()+1) at moment `at`: rescans some
-  // web apps; the changes are stamped within (at, at + kStampSpread].
+  // web apps; the changes are stamped within (at, at + kStampSpread]. With a
+  // processing lag the scans ran that long before `at` (lastTestedDate,
+  // launchedDate), as Qualys processes results hours after a scan, while
+  // updatedDate is the processing time.
   void Advance(int new_epoch, Seconds at);
   int epoch() const { return epoch_; }
 
@@ -134,6 +137,7 @@ class WasDataset {
 
   std::uint64_t seed_;
   unsigned rescan_percent_;
+  Seconds processing_lag_;
   int epoch_ = 0;
   std::uint64_t next_finding_id_;
   std::uint64_t next_scan_id_;

@@ -43,4 +43,24 @@ bool ParseNumber(std::string_view s, T& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// Loads a state file; a corrupt or foreign one is moved aside (kept for
+// inspection) and the state starts fresh instead of the exporter crashing.
+// Returns the error message, empty when the file loaded (or was absent).
+template <typename State>
+std::string LoadOrReset(State& state, const std::filesystem::path& path) {
+  try {
+    state.Load(path);
+    return {};
+  } catch (const StateError& e) {
+    auto aside = path;
+    aside += ".corrupt";
+    std::error_code ec;
+    std::filesystem::rename(path, aside, ec);
+    state = State{};
+    return std::string(e.what()) +
+           "; starting from a fresh baseline (old file " +
+           (ec ? "left in place" : "moved to " + aside.string()) + ")";
+  }
+}
+
 }  // namespace qx

@@ -1,4 +1,4 @@
-#include "qx/poller/sync_state.h"
+#include "qx/sources/sync_state.h"
 
 #include <charconv>
 #include <vector>

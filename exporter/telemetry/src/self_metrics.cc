@@ -1,4 +1,4 @@
-#include "qx/snapshot/self_metrics.h"
+#include "qx/telemetry/self_metrics.h"
 
 namespace qx {
 
@@ -59,12 +59,27 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
                          .Help("Records the API's count endpoint reported "
                                "before the last full sync")
                          .Register(*registry_)),
+      criterion_refused_(
+          BuildGauge()
+              .Name("qualys_exporter_sync_criterion_refused")
+              .Help("1 if the API refused this changed-since search field; "
+                    "the sync falls back to the other fields or a full walk")
+              .Register(*registry_)),
       info_dropped_(BuildGauge()
                         .Name("qualys_exporter_recurring_finding_info_dropped")
                         .Help("Recurring findings left out of "
                               "qualys_was_recurring_finding_info by "
                               "--was.max-finding-series in the last poll")
                         .Register(*registry_)),
+      poll_interval_(BuildGauge()
+                         .Name("qualys_exporter_poll_interval_seconds")
+                         .Help("Configured --poll.interval")
+                         .Register(*registry_)),
+      full_resync_interval_(
+          BuildGauge()
+              .Name("qualys_exporter_full_resync_interval_seconds")
+              .Help("Configured --poll.full-resync-interval")
+              .Register(*registry_)),
       build_info_(BuildGauge()
                       .Name("qualys_exporter_build_info")
                       .Help("Build information, value 1")
@@ -77,7 +92,14 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
   info_dropped_.Add({}).Set(0);
 }
 
-void SelfMetrics::AddSource(const std::string& source) {
+void SelfMetrics::SetPollIntervals(double poll_seconds,
+                                   double full_resync_seconds) {
+  poll_interval_.Add({}).Set(poll_seconds);
+  full_resync_interval_.Add({}).Set(full_resync_seconds);
+}
+
+void SelfMetrics::SourceAdded(std::string_view name) {
+  const std::string source(name);
   std::lock_guard<std::mutex> lock(mu_);
   source_state_.try_emplace(source, false);
   source_up_.Add({{"source", source}}).Set(0);
@@ -91,48 +113,47 @@ void SelfMetrics::UpdateUp() {
   up_.Add({}).Set(all ? 1 : 0);
 }
 
-void SelfMetrics::PollSucceeded(const std::string& source, double duration,
-                                double now) {
+void SelfMetrics::PollFinished(const PollOutcome& o) {
+  const prometheus::Labels labels{{"source", o.source}};
   std::lock_guard<std::mutex> lock(mu_);
-  source_state_[source] = true;
-  source_up_.Add({{"source", source}}).Set(1);
-  last_success_.Add({{"source", source}}).Set(now);
-  duration_.Add({{"source", source}}).Set(duration);
+  source_state_[o.source] = o.ok;
+  source_up_.Add(labels).Set(o.ok ? 1 : 0);
+  if (o.ok) last_success_.Add(labels).Set(o.finished_at);
+  duration_.Add(labels).Set(o.duration_seconds);
   UpdateUp();
 }
 
-void SelfMetrics::PollFailed(const std::string& source, double duration) {
-  std::lock_guard<std::mutex> lock(mu_);
-  source_state_[source] = false;
-  source_up_.Add({{"source", source}}).Set(0);
-  duration_.Add({{"source", source}}).Set(duration);
-  UpdateUp();
+void SelfMetrics::RecordsFetched(std::string_view source, std::uint64_t n) {
+  records_.Add({{"source", std::string(source)}})
+      .Increment(static_cast<double>(n));
 }
 
-void SelfMetrics::RecordsFetched(const std::string& source, std::uint64_t n) {
-  records_.Add({{"source", source}}).Increment(static_cast<double>(n));
+void SelfMetrics::SyncProgress(std::string_view source, std::uint64_t records,
+                               std::optional<std::uint64_t> expected) {
+  const prometheus::Labels labels{{"source", std::string(source)}};
+  sync_records_.Add(labels).Set(static_cast<double>(records));
+  if (expected) sync_expected_.Add(labels).Set(static_cast<double>(*expected));
 }
 
-void SelfMetrics::SetSyncRecords(const std::string& source, double records) {
-  sync_records_.Add({{"source", source}}).Set(records);
+void SelfMetrics::CriterionRefused(std::string_view source,
+                                   std::string_view field) {
+  criterion_refused_
+      .Add({{"source", std::string(source)}, {"field", std::string(field)}})
+      .Set(1);
 }
 
-void SelfMetrics::SetSyncExpectedRecords(const std::string& source,
-                                         double records) {
-  sync_expected_.Add({{"source", source}}).Set(records);
+void SelfMetrics::InfoSeriesDropped(std::uint64_t n) {
+  info_dropped_.Add({}).Set(static_cast<double>(n));
 }
 
-void SelfMetrics::SetInfoSeriesDropped(double n) {
-  info_dropped_.Add({}).Set(n);
-}
-
-void SelfMetrics::OnRequest(std::string_view endpoint, std::string_view code) {
+void SelfMetrics::ApiRequest(std::string_view endpoint, std::string_view code) {
   requests_
       .Add({{"endpoint", std::string(endpoint)}, {"code", std::string(code)}})
       .Increment();
 }
 
-void SelfMetrics::OnRateLimit(std::string_view api, const RateLimitInfo& info) {
+void SelfMetrics::ApiRateLimit(std::string_view api,
+                               const RateLimitInfo& info) {
   const prometheus::Labels labels{{"api", std::string(api)}};
   if (info.remaining) {
     rate_remaining_.Add(labels).Set(static_cast<double>(*info.remaining));

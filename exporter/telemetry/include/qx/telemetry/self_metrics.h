@@ -13,29 +13,29 @@
 #include <string>
 #include <string_view>
 
-#include "qx/client/qualys_client.h"
+#include "qx/telemetry/telemetry.h"
 
 namespace qx {
 
-class SelfMetrics : public ClientObserver {
+class SelfMetrics final : public Telemetry {
  public:
   SelfMetrics(std::string_view version, std::string_view revision);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
-  // Registers a source so its series exist (down) before its first poll.
-  void AddSource(const std::string& source);
-  void PollSucceeded(const std::string& source, double duration_seconds,
-                     double now_unix_seconds);
-  void PollFailed(const std::string& source, double duration_seconds);
-  void RecordsFetched(const std::string& source, std::uint64_t n);
-  void SetSyncRecords(const std::string& source, double records);
-  void SetSyncExpectedRecords(const std::string& source, double records);
-  void SetInfoSeriesDropped(double n);
+  // Configuration that alert rules compare against (no hard-coded periods).
+  void SetPollIntervals(double poll_seconds, double full_resync_seconds);
 
-  // ClientObserver
-  void OnRequest(std::string_view endpoint, std::string_view code) override;
-  void OnRateLimit(std::string_view api, const RateLimitInfo& info) override;
+  void ApiRequest(std::string_view endpoint, std::string_view code) override;
+  void ApiRateLimit(std::string_view api, const RateLimitInfo& info) override;
+  void SourceAdded(std::string_view source) override;
+  void PollFinished(const PollOutcome& outcome) override;
+  void RecordsFetched(std::string_view source, std::uint64_t n) override;
+  void SyncProgress(std::string_view source, std::uint64_t records,
+                    std::optional<std::uint64_t> expected) override;
+  void CriterionRefused(std::string_view source,
+                        std::string_view field) override;
+  void InfoSeriesDropped(std::uint64_t n) override;
 
  private:
   void UpdateUp();  // requires mu_
@@ -52,11 +52,14 @@ class SelfMetrics : public ClientObserver {
   prometheus::Family<prometheus::Counter>& records_;
   prometheus::Family<prometheus::Gauge>& sync_records_;
   prometheus::Family<prometheus::Gauge>& sync_expected_;
+  prometheus::Family<prometheus::Gauge>& criterion_refused_;
   prometheus::Family<prometheus::Gauge>& info_dropped_;
+  prometheus::Family<prometheus::Gauge>& poll_interval_;
+  prometheus::Family<prometheus::Gauge>& full_resync_interval_;
   prometheus::Family<prometheus::Gauge>& build_info_;
 
   std::mutex mu_;
-  std::map<std::string, bool> source_state_;
+  std::map<std::string, bool, std::less<>> source_state_;
 };
 
 }  // namespace qx

@@ -1,5 +1,7 @@
-// The Qualys sources: host assets (+ KnowledgeBase severities for their
-// vulnerabilities) and WAS findings.
+// The Qualys sources. Each is one file under src/ that says what to ask
+// (a Feed per kept store) and how to turn its stores into families:
+//   hostasset_source.cc    host assets (+ KnowledgeBase severities)
+//   was_finding_source.cc  WAS findings and their recurrence
 #pragma once
 
 #include <cstdint>
@@ -8,11 +10,11 @@
 #include <string>
 
 #include "qx/aggregate/was_aggregation.h"
+#include "qx/base/clock.h"
 #include "qx/client/qualys_client.h"
-#include "qx/poller/poller.h"
 #include "qx/poller/source.h"
-#include "qx/store/knowledge_base_cache.h"
-#include "qx/store/recurrence_state.h"
+#include "qx/sources/incremental_sync.h"
+#include "qx/sources/page_watch.h"
 
 namespace qx {
 
@@ -22,23 +24,25 @@ inline constexpr char kWasFindingSource[] = "was_finding";
 
 struct SourceOptions {
   std::filesystem::path state_dir = "state";
-  std::uint32_t host_page_size = 1000;
-  std::uint32_t was_page_size = 1000;
+  // limitResults per page. Verbose WAS pages carry every scan's history and
+  // gateways time out on large ones (integrations that run against real
+  // tenants use 50-100); a page that times out is halved anyway.
+  std::uint32_t host_page_size = 500;
+  std::uint32_t was_page_size = 100;
+  std::uint32_t min_page_size = 10;
+  // WAS history entries per finding (limitHistories); 0 = no cap.
+  std::uint32_t was_limit_histories = 0;
   std::size_t kb_batch_size = 500;
   std::int64_t kb_refresh_seconds = 7 * 24 * 3600;
-  // A full walk (catches deletions) at most this often; else incremental.
-  std::int64_t full_resync_seconds = 24 * 3600;
-  // Stop a poll early (keeping its progress) when X-RateLimit-Remaining
-  // falls to this, so the subscription's other integrations keep working.
-  std::int64_t reserve_calls = 20;
+  SyncOptions sync;  // state_dir is filled from the above
+  PageWatchOptions watch;
   // Ask the count endpoint before a full sync, for progress and ETA.
   bool count_before_full_sync = true;
-  double progress_log_seconds = 30;
   WasAggregationOptions was;
 };
 
 // Polls /qps/rest/2.0/search/am/hostasset; reports hostasset and
-// knowledge_base. The client is shared and used from the poll thread only.
+// knowledge_base. The client is shared.
 std::unique_ptr<Source> MakeHostAssetSource(
     std::shared_ptr<QualysClient> client, SourceOptions options, Clock clock);
 

@@ -1,0 +1,151 @@
+// WAS findings: sync them, update which findings turned recurring (durable
+// baseline), publish the WAS families.
+#include <glog/logging.h>
+
+#include "qx/aggregate/was_aggregation.h"
+#include "qx/client/qps_search.h"
+#include "qx/sources/run_sync.h"
+#include "qx/sources/sources.h"
+#include "qx/store/recurrence_state.h"
+#include "qx/store/state_file.h"
+#include "qx/store/was_finding_store.h"
+
+namespace qx {
+namespace {
+
+constexpr char kRecurrenceFile[] = "was_recurrence.state";
+// Changed-since fields. updatedDate is stamped when Qualys processes a
+// change; lastTestedDate is the scan's time, hours before the results are
+// processed and searchable, so it needs the processing-lag overlap.
+constexpr char kUpdatedDate[] = "updatedDate";
+constexpr char kLastTestedDate[] = "lastTestedDate";
+
+class WasFindingFeed final : public Feed<WasFindingStore> {
+ public:
+  WasFindingFeed(QualysClient& client, const SourceOptions& options)
+      : client_(client), options_(options) {}
+
+  std::string_view name() const override { return kWasFindingSource; }
+  std::string_view search_path() const override {
+    return kWasFindingSearchPath;
+  }
+  std::vector<ChangeField> change_fields() const override {
+    return {{kUpdatedDate}, {kLastTestedDate, /*lag_prone=*/true}};
+  }
+  std::optional<std::uint64_t> Count() override {
+    return CountForProgress(client_, kWasFindingCountPath, kWasFindingSource);
+  }
+  SearchProgress Walk(const WalkRequest& walk, WasFindingStore& into,
+                      ChangeStamps& stamps, const PageHook& on_page) override {
+    QpsSearchRequest req;
+    req.path = kWasFindingSearchPath;
+    req.endpoint_label = kWasFindingSource;
+    req.limit_results =
+        walk.limit_results ? walk.limit_results : options_.was_page_size;
+    req.min_limit_results = options_.min_page_size;
+    // History (recurrence) and payloads (QID 150141) come only with
+    // verbose; limitHistories keeps the pages a gateway can build.
+    req.verbose = true;
+    if (options_.was_limit_histories > 0) {
+      req.limit_histories = options_.was_limit_histories;
+    }
+    req.criteria = walk.criteria;
+    req.start_after_id = walk.after_id;
+    return SearchWasFindings(
+        client_, req,
+        [&](WasFinding&& f) {
+          stamps.Saw(kUpdatedDate, f.updated_date);
+          stamps.Saw(kLastTestedDate, f.last_tested_date);
+          into.Upsert(std::move(f));
+        },
+        on_page);
+  }
+
+ private:
+  QualysClient& client_;
+  const SourceOptions& options_;
+};
+
+class WasFindingSource final : public Source {
+ public:
+  WasFindingSource(std::shared_ptr<QualysClient> client, SourceOptions options,
+                   Clock clock)
+      : client_(std::move(client)),
+        options_(std::move(options)),
+        feed_(*client_, options_),
+        sync_(feed_, options_.sync, std::move(clock)) {
+    if (auto error = LoadOrReset(recurrence_, RecurrencePath());
+        !error.empty()) {
+      LOG(ERROR) << error;
+    }
+    LOG(INFO) << "recurrence state: "
+              << (recurrence_.has_baseline()
+                      ? std::to_string(recurrence_.known_recurring()) +
+                            " known recurring findings"
+                      : std::string("no baseline yet"));
+  }
+
+  std::vector<std::string> names() const override {
+    return {kWasFindingSource};
+  }
+
+  void Poll(PollContext& context) override {
+    context.Step(kWasFindingSource, [&] {
+      RunSync(sync_, feed_, *client_, context, options_);
+      const WasFindingStore& store = sync_.store();
+      TrackRecurrence(store);
+      auto agg = AggregateWasFindings(store, options_.was,
+                                      recurrence_.became_recurring_total());
+      if (agg.info_series_dropped > 0) {
+        LOG(WARNING) << agg.info_series_dropped
+                     << " recurring findings left out of "
+                        "qualys_was_recurring_finding_info "
+                        "(--was.max-finding-series="
+                     << options_.was.max_finding_series << ")";
+      }
+      context.telemetry().InfoSeriesDropped(agg.info_series_dropped);
+      context.Publish(kWasFindingSource, std::move(agg.families));
+      // Published, but the counter would restart from the baseline after a
+      // restart: report it.
+      recurrence_.Save(RecurrencePath());
+    });
+  }
+
+ private:
+  std::filesystem::path RecurrencePath() const {
+    return options_.sync.state_dir / kRecurrenceFile;
+  }
+
+  void TrackRecurrence(const WasFindingStore& store) {
+    const bool baseline = !recurrence_.has_baseline();
+    auto turned = recurrence_.Update(
+        FindRecurring(store, options_.was.recurrence_min_scans));
+    if (baseline) {
+      LOG(INFO) << "recurrence baseline set: " << recurrence_.known_recurring()
+                << " recurring findings (not counted)";
+    }
+    for (const auto& t : turned) {
+      const auto& f = store.findings().at(t.finding_id);
+      LOG(INFO) << "WAS finding " << t.finding_id << " (qid " << f.qid
+                << ", webapp " << f.webapp_id << ", severity " << f.severity
+                << ") turned recurring";
+    }
+  }
+
+  std::shared_ptr<QualysClient> client_;
+  SourceOptions options_;
+  WasFindingFeed feed_;
+  IncrementalSync<WasFindingStore> sync_;
+  RecurrenceState recurrence_;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> MakeWasFindingSource(
+    std::shared_ptr<QualysClient> client, SourceOptions options, Clock clock) {
+  options.sync.state_dir = options.state_dir;
+  return std::make_unique<WasFindingSource>(
+      std::move(client), std::move(options), std::move(clock));
+}
+
+}  // namespace qx
