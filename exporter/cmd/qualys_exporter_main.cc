@@ -1,132 +1,19 @@
-// qualys-exporter: wires flags to components and gets out of the way.
-// client -> records -> store -> aggregate -> snapshot -> endpoint.
+// qualys-exporter: reads the options, builds the app, runs what was asked:
+// --check, --once, or the background poller behind the /metrics endpoint.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <future>
 #include <iostream>
-#include <memory>
-#include <optional>
-#include <thread>
 
-#include "qx/client/http_transport.h"
-#include "qx/client/qualys_client.h"
-#include "qx/endpoint/duration.h"
+#include "qx/cmd/exporter_app.h"
+#include "qx/cmd/options.h"
 #include "qx/endpoint/flag_spelling.h"
 #include "qx/endpoint/web_config.h"
-#include "qx/poller/poller.h"
-#include "qx/sim/simulator.h"
-#include "qx/snapshot/snapshot_collector.h"
-#include "qx/sources/sources.h"
-#include "qx/telemetry/self_metrics.h"
-
-DEFINE_string(qualys_url, "",
-              "Qualys API server base URL (env QUALYS_URL; default "
-              "https://qualysapi.qualys.com)");
-DEFINE_string(qualys_username, "", "Qualys API user (or env QUALYS_USERNAME)");
-DEFINE_string(qualys_password_file, "",
-              "File holding the Qualys API password (or env QUALYS_PASSWORD)");
-DEFINE_bool(qualys_insecure_http, false,
-            "Allow http:// to a non-loopback Qualys URL");
-DEFINE_string(qualys_timeout, "300s", "Read timeout of one API call");
-DEFINE_string(qualys_connect_timeout, "30s", "Connect timeout");
-DEFINE_string(qualys_ca_file, "", "Extra CA bundle (PEM) to trust");
-DEFINE_int32(api_max_attempts, 5,
-             "Attempts per API call for retryable failures (409, 429, 5xx, "
-             "timeouts)");
-DEFINE_int32(api_max_concurrency, 1,
-             "Most Qualys API calls in flight at once (the subscription's "
-             "concurrency limit is shared with other integrations); above 1 "
-             "the sources are polled in parallel");
-DEFINE_int32(api_reserve_calls, 20,
-             "Stop a poll early (keeping its progress) when "
-             "X-RateLimit-Remaining falls to this");
-DEFINE_string(poll_full_resync_interval, "24h",
-              "Full walk of every source (catches deletions) at most this "
-              "often; polls in between ask only for changed records");
-DEFINE_string(web_listen_address, ":9786", "Address to serve /metrics on");
-DEFINE_string(web_config_file, "",
-              "Prometheus exporter-toolkit web config file (TLS, Basic auth)");
-DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
-DEFINE_string(poll_interval, "30m", "Background poll period");
-DEFINE_bool(once, false,
-            "Poll once, print the exposition to stdout, exit 0 if every "
-            "source succeeded");
-DEFINE_bool(demo, false, "Poll an embedded Qualys API simulator");
-DEFINE_string(state_dir, "./state", "Directory for durable state");
-DEFINE_int32(recurrence_min_scans, 2,
-             "A finding seen in at least this many distinct scans recurs");
-DEFINE_int32(was_max_finding_series, 1000,
-             "Cap on qualys_was_recurring_finding_info series");
-DEFINE_int32(hostasset_page_size, 500,
-             "limitResults for host asset search (halved on gateway timeouts)");
-DEFINE_int32(was_page_size, 100,
-             "limitResults for verbose WAS finding search (halved on gateway "
-             "timeouts)");
-DEFINE_int32(api_min_page_size, 10,
-             "Smallest page a gateway timeout may halve a search page to");
-DEFINE_int32(was_limit_histories, 0,
-             "limitHistories for WAS finding search: scan history entries "
-             "per finding (0 = all; see docs/qualys-api.md)");
-DEFINE_string(sync_processing_lag, "12h",
-              "How far incremental walks on lag-prone fields (WAS "
-              "lastTestedDate) look back: Qualys processes scan results "
-              "hours after the scan");
-DEFINE_int32(kb_batch_size, 500, "QIDs per KnowledgeBase call");
-DEFINE_string(kb_refresh_interval, "7d",
-              "Re-fetch a cached QID severity after this long");
-
-namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::chrono::milliseconds DurationFlag(const char* flag,
-                                       const std::string& value) {
-  auto d = qx::ParseDuration(value);
-  if (!d || d->count() <= 0) {
-    LOG(ERROR) << "invalid duration for --" << flag << ": '" << value
-               << "' (use e.g. 30s, 30m, 24h)";
-    std::exit(2);
-  }
-  return *d;
-}
-
-std::optional<qx::Credentials> LoadCredentials(std::string* error) {
-  qx::Credentials c;
-  c.username = FLAGS_qualys_username.empty() ? Env("QUALYS_USERNAME")
-                                             : FLAGS_qualys_username;
-  if (!FLAGS_qualys_password_file.empty()) {
-    std::ifstream in(FLAGS_qualys_password_file);
-    if (!in) {
-      *error =
-          "cannot read --qualys.password-file " + FLAGS_qualys_password_file;
-      return std::nullopt;
-    }
-    std::getline(in, c.password);
-    if (!c.password.empty() && c.password.back() == '\r') c.password.pop_back();
-  } else {
-    c.password = Env("QUALYS_PASSWORD");
-  }
-  if (c.username.empty() || c.password.empty()) {
-    *error =
-        "Qualys credentials missing: set QUALYS_USERNAME and QUALYS_PASSWORD "
-        "(or --qualys.username and --qualys.password-file)";
-    return std::nullopt;
-  }
-  return c;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   auto args = qx::NormalizeFlagSpelling(argc, argv);
@@ -150,167 +37,54 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&n, &av, true);
   google::InitGoogleLogging(argv[0]);
 
+  std::unique_ptr<qx::ExporterApp> app;
   std::optional<qx::WebConfig> web_config;
-  if (!FLAGS_web_config_file.empty()) {
-    try {
-      web_config = qx::LoadWebConfig(FLAGS_web_config_file);
-    } catch (const std::exception& e) {
-      LOG(ERROR) << e.what();
-      return 2;
-    }
-  }
-
-  std::unique_ptr<qx::sim::Simulator> sim;
-  std::string url =
-      FLAGS_qualys_url.empty() ? Env("QUALYS_URL") : FLAGS_qualys_url;
-  if (url.empty()) url = "https://qualysapi.qualys.com";
-  std::optional<qx::Credentials> creds;
-  std::string cred_error;
-  if (FLAGS_demo) {
-    qx::sim::SimOptions opts;
-    sim = std::make_unique<qx::sim::Simulator>(opts);
-    url = sim->base_url();
-    creds = qx::Credentials{opts.username, opts.password};
-    LOG(INFO) << "demo: embedded Qualys API simulator at " << url;
-  } else {
-    creds = LoadCredentials(&cred_error);
-    if (!creds) {
-      LOG(ERROR) << cred_error;
-      return 2;
-    }
-  }
-
-  qx::TransportOptions topts;
-  topts.base_url = url;
-  topts.allow_insecure_http = FLAGS_qualys_insecure_http;
-  topts.ca_file = FLAGS_qualys_ca_file;
-  topts.read_timeout = std::chrono::duration_cast<std::chrono::seconds>(
-      DurationFlag("qualys.timeout", FLAGS_qualys_timeout));
-  topts.connect_timeout = std::chrono::duration_cast<std::chrono::seconds>(
-      DurationFlag("qualys.connect-timeout", FLAGS_qualys_connect_timeout));
-  topts.user_agent = "qualys-exporter/" QX_VERSION;
-  std::unique_ptr<qx::HttpTransport> transport;
   try {
-    transport = qx::MakePocoTransport(topts);
+    auto options = qx::OptionsFromFlags();
+    if (!options.web_config_file.empty()) {
+      web_config = qx::LoadWebConfig(options.web_config_file);
+    }
+    app = std::make_unique<qx::ExporterApp>(std::move(options), QX_VERSION,
+                                            QX_REVISION);
   } catch (const std::exception& e) {
     LOG(ERROR) << e.what();
     return 2;
   }
-
-  qx::SelfMetrics self_metrics(QX_VERSION, QX_REVISION);
-  auto collector = std::make_shared<qx::SnapshotCollector>();
-  qx::RetryPolicy retry;
-  retry.max_attempts = std::max(1, FLAGS_api_max_attempts);
-  int concurrency = std::clamp(FLAGS_api_max_concurrency, 1,
-                               qx::QualysClient::kMaxConcurrency);
-  auto client = std::make_shared<qx::QualysClient>(std::move(transport), *creds,
-                                                   retry, &self_metrics,
-                                                   qx::Sleeper{}, concurrency);
-
-  qx::SourceOptions sopts;
-  sopts.state_dir = FLAGS_state_dir;
-  sopts.host_page_size = static_cast<std::uint32_t>(FLAGS_hostasset_page_size);
-  sopts.was_page_size = static_cast<std::uint32_t>(FLAGS_was_page_size);
-  sopts.kb_batch_size =
-      static_cast<std::size_t>(std::max(1, FLAGS_kb_batch_size));
-  sopts.sync.full_resync_interval_seconds =
-      DurationFlag("poll.full-resync-interval", FLAGS_poll_full_resync_interval)
-          .count() /
-      1000;
-  sopts.sync.lag_overlap_seconds =
-      DurationFlag("sync.processing-lag", FLAGS_sync_processing_lag).count() /
-      1000;
-  sopts.watch.reserve_calls = std::max(0, FLAGS_api_reserve_calls);
-  sopts.min_page_size =
-      static_cast<std::uint32_t>(std::max(1, FLAGS_api_min_page_size));
-  sopts.was_limit_histories =
-      static_cast<std::uint32_t>(std::max(0, FLAGS_was_limit_histories));
-  sopts.kb_refresh_seconds =
-      DurationFlag("kb.refresh-interval", FLAGS_kb_refresh_interval).count() /
-      1000;
-  sopts.was.recurrence_min_scans =
-      static_cast<std::uint32_t>(std::max(1, FLAGS_recurrence_min_scans));
-  sopts.was.max_finding_series =
-      static_cast<std::size_t>(std::max(0, FLAGS_was_max_finding_series));
-
-  std::vector<std::unique_ptr<qx::Source>> sources;
-  try {
-    sources.push_back(
-        qx::MakeHostAssetSource(client, sopts, qx::SystemClockSeconds));
-    sources.push_back(
-        qx::MakeWasFindingSource(client, sopts, qx::SystemClockSeconds));
-  } catch (const std::exception& e) {
-    LOG(ERROR) << e.what();
-    return 2;
-  }
-  qx::Poller poller(std::move(sources), *collector, self_metrics,
-                    qx::SystemClockSeconds, concurrency > 1);
-
-  auto interval = DurationFlag("poll.interval", FLAGS_poll_interval);
-  if (sim && gflags::GetCommandLineFlagInfoOrDie("poll_interval").is_default) {
-    interval = std::chrono::minutes(1);  // the demo should move
-  }
-  self_metrics.SetPollIntervals(
-      std::chrono::duration<double>(interval).count(),
-      static_cast<double>(sopts.sync.full_resync_interval_seconds));
-
-  if (FLAGS_once) {
-    // One-shot: a signal simply ends the process.
-    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
-    bool ok = poller.PollOnce();
-    auto families = collector->Collect();
-    auto self = self_metrics.registry()->Collect();
-    families.insert(families.end(), self.begin(), self.end());
-    prometheus::TextSerializer().Serialize(std::cout, families);
-    std::cout.flush();
-    return ok ? 0 : 1;
-  }
-
-  // The demo lets the simulated findings evolve (fixed, reopened,
-  // re-detected) every 5 min.
-  std::thread demo_evolver;
-  std::promise<void> demo_stop;
-  if (sim) {
-    demo_evolver = std::thread([&sim, stop = demo_stop.get_future()] {
-      while (stop.wait_for(std::chrono::minutes(5)) ==
-             std::future_status::timeout) {
-        sim->Advance();
-        LOG(INFO) << "demo: simulator advanced to epoch " << sim->epoch();
-      }
-    });
+  const qx::Options& options = app->options();
+  if (options.check || options.once) {
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);  // a signal just ends it
+    return (options.check ? app->Check(std::cout) : app->PollOnce(std::cout))
+               ? 0
+               : 1;
   }
 
   std::unique_ptr<qx::SecuredExposer> secured;
   try {
-    secured = qx::MakeExposer(FLAGS_web_listen_address, web_config);
+    secured = qx::MakeExposer(options.listen_address, web_config);
   } catch (const std::exception& e) {
     LOG(ERROR) << e.what();
     return 2;
   }
   auto* exposer = &secured->exposer();
-  exposer->RegisterCollectable(collector, FLAGS_web_telemetry_path);
-  exposer->RegisterCollectable(self_metrics.registry(),
-                               FLAGS_web_telemetry_path);
-  qx::ProtectPath(*secured, web_config, FLAGS_web_telemetry_path);
+  exposer->RegisterCollectable(app->collector(), options.telemetry_path);
+  exposer->RegisterCollectable(app->self_metrics().registry(),
+                               options.telemetry_path);
+  qx::ProtectPath(*secured, web_config, options.telemetry_path);
   // An always-200 endpoint for liveness probes.
   auto health = std::make_shared<prometheus::Registry>();
   exposer->RegisterCollectable(health, "/-/healthy");
   for (auto port : exposer->GetListeningPorts()) {
-    LOG(INFO) << "serving " << FLAGS_web_telemetry_path << " on port " << port
+    LOG(INFO) << "serving " << options.telemetry_path << " on port " << port
               << (secured->tls() ? " (TLS)" : "");
   }
 
-  poller.Start(interval);
+  app->StartPolling();
   int sig = 0;
   sigwait(&signals, &sig);
   LOG(INFO) << "signal " << sig << ", shutting down";
-  if (demo_evolver.joinable()) {
-    demo_stop.set_value();
-    demo_evolver.join();
-  }
   // A poll may sit in a long API call; state writes are atomic, so do not
   // outlast a container's grace period waiting for it.
-  auto stopped = std::async(std::launch::async, [&] { poller.Stop(); });
+  auto stopped = std::async(std::launch::async, [&] { app->StopPolling(); });
   if (stopped.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
     LOG(WARNING) << "poll still running after 10 s; exiting without it";
     std::_Exit(0);

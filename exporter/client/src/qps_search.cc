@@ -40,6 +40,14 @@ void AppendCriterion(std::string& out, const Criterion& c) {
   out += "</Criteria>";
 }
 
+// Context for an error after gateway timeouts made the pages smaller.
+std::string Reduced(const QpsSearchRequest& asked,
+                    const QpsSearchRequest& sized) {
+  return " (pages already reduced from " + std::to_string(asked.limit_results) +
+         " to " + std::to_string(sized.limit_results) +
+         " records after gateway timeouts)";
+}
+
 }  // namespace
 
 std::string BuildServiceRequest(const QpsSearchRequest& request,
@@ -101,11 +109,11 @@ SearchProgress SearchAllPages(
       continue;
     } catch (const ApiError& e) {
       if (sized.limit_results == request.limit_results) throw;
-      throw ApiError(std::string(e.what()) + " (pages already reduced from " +
-                         std::to_string(request.limit_results) + " to " +
-                         std::to_string(sized.limit_results) +
-                         " records after gateway timeouts)",
-                     e.http_status(), e.api_code());
+      throw ApiError(e.what() + Reduced(request, sized), e.http_status(),
+                     e.api_code());
+    } catch (const TransportError& e) {
+      if (sized.limit_results == request.limit_results) throw;
+      throw TransportError(e.what() + Reduced(request, sized));
     }
     if (page.response_code != "SUCCESS") {
       throw ApiError(

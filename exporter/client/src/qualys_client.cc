@@ -203,6 +203,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
   req.headers.emplace_back("Authorization", authorization_);
   const std::string_view api = ApiFamilyOfPath(request.path);
   std::string last_error;
+  int last_status = 0;  // 0: the last attempt failed in transport
   for (int attempt = 0; attempt < retry_.max_attempts; ++attempt) {
     std::optional<std::chrono::milliseconds> wait;
     try {
@@ -276,6 +277,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
           throw ApiError(message, head.status);
         }
         last_error = message;
+        last_status = head.status;
         std::optional<std::int64_t> to_wait = rl.to_wait_sec;
         if (!to_wait || *to_wait < 0) to_wait = HeaderInt(head, "Retry-After");
         // QPS calls may omit the rate-limit headers; the 1965 text still
@@ -302,6 +304,7 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
     } catch (const TransportError& e) {
       if (telemetry_) telemetry_->ApiRequest(endpoint, "error");
       last_error = std::string(endpoint) + ": " + e.what();
+      last_status = 0;
       if (!options.retry_gateway_errors) throw GatewayError(last_error, 0);
       wait = Backoff(attempt);
     }
@@ -312,8 +315,11 @@ void QualysClient::Call(std::string_view endpoint, const HttpRequest& request,
       sleeper_(*wait);
     }
   }
-  throw ApiError(last_error + " (gave up after " +
-                 std::to_string(retry_.max_attempts) + " attempts)");
+  const std::string gave_up = last_error + " (gave up after " +
+                              std::to_string(retry_.max_attempts) +
+                              " attempts)";
+  if (last_status == 0) throw TransportError(gave_up);
+  throw ApiError(gave_up, last_status);
 }
 
 }  // namespace qx
