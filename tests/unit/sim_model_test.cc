@@ -35,7 +35,7 @@ TEST(SimXmlWriterTest, EscapesTextAndAttributes) {
   w.Text("b", "R&D <lab> \"q\" 'a' \\ Zürich");
   w.Close();
   EXPECT_EQ(out,
-            "<a k=\"x&quot;&lt;&amp;&gt;&#10;\"><b>R&amp;D &lt;lab&gt; \"q\" "
+            "<a k=\"x&quot;&lt;&amp;&gt;&#10;\"><b>R&amp;D &lt;lab&gt; &quot;q&quot; "
             "'a' \\ Zürich</b></a>");
 }
 

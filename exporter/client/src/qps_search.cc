@@ -4,39 +4,19 @@
 
 #include <algorithm>
 
+#include "qx/base/xml_escape.h"
 #include "qx/client/errors.h"
 
 namespace qx {
 namespace {
 
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char ch : text) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-}
-
 void AppendCriterion(std::string& out, const Criterion& c) {
   out += "<Criteria field=\"";
-  AppendEscaped(out, c.field);
+  AppendXmlEscaped(out, c.field);
   out += "\" operator=\"";
-  AppendEscaped(out, c.op);
+  AppendXmlEscaped(out, c.op);
   out += "\">";
-  AppendEscaped(out, c.value);
+  AppendXmlEscaped(out, c.value);
   out += "</Criteria>";
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "qx/base/xml_escape.h"
+
 namespace qx::sim {
 namespace {
 
@@ -10,74 +12,7 @@ constexpr bool Forbidden(unsigned char c) {
   return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
-// Characters element text cannot carry verbatim.
-struct TextSpecials {
-  bool table[256] = {};
-  constexpr TextSpecials() {
-    for (unsigned c = 0; c < 256; ++c) {
-      table[c] = c == '&' || c == '<' || c == '>' ||
-                 Forbidden(static_cast<unsigned char>(c));
-    }
-  }
-};
-constexpr TextSpecials kTextSpecials;
-
 }  // namespace
-
-void AppendXmlText(std::string& out, std::string_view text) {
-  // Copy runs of plain characters in one go; escape the rest.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (!kTextSpecials.table[static_cast<unsigned char>(ch)]) continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        break;  // forbidden control character: dropped
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-}
-
-void AppendXmlAttr(std::string& out, std::string_view text) {
-  for (char ch : text) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\t':
-        out += "&#9;";
-        break;
-      default:
-        if (!Forbidden(static_cast<unsigned char>(ch))) out += ch;
-    }
-  }
-}
 
 void AppendCdata(std::string& out, std::string_view text) {
   out += "<![CDATA[";
@@ -114,7 +49,7 @@ void XmlWriter::Open(std::string_view name, XmlAttrs attrs) {
     out_->push_back(' ');
     out_->append(key);
     out_->append("=\"");
-    AppendXmlAttr(*out_, value);
+    AppendXmlEscaped(*out_, value);
     out_->push_back('"');
   }
   out_->push_back('>');
@@ -143,7 +78,7 @@ void XmlWriter::Text(std::string_view name, std::string_view value) {
   out_->push_back('<');
   out_->append(name);
   out_->push_back('>');
-  AppendXmlText(*out_, value);
+  AppendXmlEscaped(*out_, value);
   out_->append("</");
   out_->append(name);
   out_->push_back('>');

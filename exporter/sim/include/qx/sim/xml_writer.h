@@ -19,10 +19,6 @@ namespace qx::sim {
 using XmlAttrs =
     std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
-// Appends text escaped for element content (& < >).
-void AppendXmlText(std::string& out, std::string_view text);
-// Appends text escaped for a double-quoted attribute value.
-void AppendXmlAttr(std::string& out, std::string_view text);
 // Appends <![CDATA[text]]>, splitting "]]>" across two sections.
 void AppendCdata(std::string& out, std::string_view text);
 
