@@ -34,9 +34,10 @@ TEST(SimXmlWriterTest, EscapesTextAndAttributes) {
   w.Open("a", {{"k", "x\"<&>\n"}});
   w.Text("b", "R&D <lab> \"q\" 'a' \\ Zürich");
   w.Close();
-  EXPECT_EQ(out,
-            "<a k=\"x&quot;&lt;&amp;&gt;&#10;\"><b>R&amp;D &lt;lab&gt; &quot;q&quot; "
-            "'a' \\ Zürich</b></a>");
+  EXPECT_EQ(
+      out,
+      "<a k=\"x&quot;&lt;&amp;&gt;&#10;\"><b>R&amp;D &lt;lab&gt; &quot;q&quot; "
+      "'a' \\ Zürich</b></a>");
 }
 
 TEST(SimXmlWriterTest, CdataSplitsTerminatorAndDropsForbiddenChars) {

@@ -1,0 +1,193 @@
+// The sources end to end over a scripted transport: full, incremental,
+// resumed after an interruption, stopped by the API budget, and a refused
+// criterion. What is asked is read from the recorded requests; what is
+// published from the collector.
+#include "qx/sources/sources.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fake_transport.h"
+
+namespace qx {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Host;
+using testing::HostPage;
+using ::testing::Not;
+
+std::string CountAnswer(int n) {
+  return "<ServiceResponse><responseCode>SUCCESS</responseCode><count>" +
+         std::to_string(n) + "</count></ServiceResponse>";
+}
+
+std::string Finding(std::uint64_t id) {
+  return "<Finding><id>" + std::to_string(id) + "</id><uniqueId>u" +
+         std::to_string(id) +
+         "</uniqueId><qid>150001</qid><type>VULNERABILITY</type>"
+         "<severity>3</severity><status>NEW</status><webApp><id>7</id>"
+         "<name>shop</name><url>https://shop.example</url></webApp>"
+         "</Finding>";
+}
+
+class SourcesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("qx-sources-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    options_.state_dir = dir_;
+    options_.host_page_size = 2;
+    options_.was_page_size = 2;
+    options_.min_page_size = 2;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  bool Poll(Source& source) {
+    PollContext context(collector_, h_.observer, [this] { return now_; });
+    source.Poll(context);
+    return context.AllSucceeded();
+  }
+
+  double Published(const std::string& family) const {
+    double sum = 0;
+    for (const auto& f : collector_.Collect()) {
+      if (f.name != family) continue;
+      for (const auto& m : f.metric) sum += m.gauge.value;
+    }
+    return sum;
+  }
+
+  std::string Body(std::size_t i) const {
+    return h_.transport->requests.at(i).body;
+  }
+
+  std::filesystem::path dir_;
+  SourceOptions options_;
+  testing::Harness h_;
+  SnapshotCollector collector_;
+  double now_ = 1'700'000'000;
+};
+
+TEST_F(SourcesTest, HostAssetsFullThenIncremental) {
+  auto source =
+      MakeHostAssetSource(h_.client, options_, [this] { return now_; });
+  auto& script = h_.transport->script;
+  script.push_back({200, CountAnswer(3)});
+  script.push_back({200, HostPage(Host(1) + Host(2), true, 2, 2)});
+  script.push_back({200, HostPage(Host(3), false, std::nullopt, 1)});
+  ASSERT_TRUE(Poll(*source));
+  EXPECT_EQ(Published("qualys_host_assets"), 3);
+  EXPECT_THAT(Body(1), Not(HasSubstr("Criteria")));
+  EXPECT_THAT(Body(2), HasSubstr("field=\"id\" operator=\"GREATER\">2<"));
+
+  now_ += 1800;
+  h_.transport->requests.clear();
+  script.push_back({200, HostPage(Host(4), false, std::nullopt, 1)});
+  script.push_back({200, HostPage("", false, std::nullopt, 0)});
+  ASSERT_TRUE(Poll(*source));
+  EXPECT_EQ(Published("qualys_host_assets"), 4);
+  ASSERT_EQ(h_.transport->requests.size(), 2u);  // no count: not full
+  EXPECT_THAT(Body(0), HasSubstr("field=\"updated\" operator=\"GREATER\""));
+  EXPECT_THAT(Body(1),
+              HasSubstr("field=\"vulnsUpdated\" operator=\"GREATER\""));
+  EXPECT_THAT(Body(1), HasSubstr("field=\"updated\" operator=\"LESSER\""));
+}
+
+TEST_F(SourcesTest, InterruptedFullSyncResumesInTheNextProcess) {
+  auto& script = h_.transport->script;
+  {
+    auto source =
+        MakeHostAssetSource(h_.client, options_, [this] { return now_; });
+    script.push_back({200, CountAnswer(3)});
+    script.push_back({200, HostPage(Host(1) + Host(2), true, 2, 2)});
+    script.push_back({401, "Bad Login"});  // never retried
+    EXPECT_FALSE(Poll(*source));
+    EXPECT_EQ(h_.observer.outcomes.back().source, "knowledge_base");
+    EXPECT_FALSE(h_.observer.outcomes.back().ok);  // skipped
+  }
+  h_.transport->requests.clear();
+  now_ += 60;
+  auto restarted =
+      MakeHostAssetSource(h_.client, options_, [this] { return now_; });
+  script.push_back({200, CountAnswer(3)});
+  script.push_back({200, HostPage(Host(3), false, std::nullopt, 1)});
+  ASSERT_TRUE(Poll(*restarted));
+  EXPECT_THAT(Body(1), HasSubstr("field=\"id\" operator=\"GREATER\">2<"));
+  EXPECT_EQ(Published("qualys_host_assets"), 3);
+}
+
+TEST_F(SourcesTest, QpsBudgetStopsTheWalkAndKeepsProgress) {
+  options_.watch.reserve_calls = 20;
+  auto source =
+      MakeWasFindingSource(h_.client, options_, [this] { return now_; });
+  auto& script = h_.transport->script;
+  script.push_back({200, CountAnswer(4)});
+  // This QPS answer does carry the headers, and says 5 calls are left.
+  script.push_back({200,
+                    HostPage(Finding(1) + Finding(2), true, 2, 2),
+                    {{"X-RateLimit-Remaining", "5"}}});
+  EXPECT_FALSE(Poll(*source));
+  EXPECT_THAT(h_.observer.outcomes.back().error,
+              HasSubstr("stopped early: qps X-RateLimit-Remaining=5"));
+  EXPECT_EQ(h_.transport->requests.size(), 2u);
+  // The next poll continues after the last page instead of starting over.
+  h_.transport->requests.clear();
+  script.push_back({200, CountAnswer(4)});
+  script.push_back({200, HostPage(Finding(3) + Finding(4), false, 4, 2)});
+  ASSERT_TRUE(Poll(*source));
+  EXPECT_THAT(Body(1), HasSubstr("field=\"id\" operator=\"GREATER\">2<"));
+  EXPECT_EQ(Published("qualys_was_findings"), 4);
+}
+
+TEST_F(SourcesTest, ApiV2BudgetDoesNotStopAQpsWalk) {
+  // A KnowledgeBase answer said 3 calls are left for API v2; the WAS walk
+  // (QPS, no headers) goes on.
+  testing::Scripted kb{200,
+                       "<KNOWLEDGE_BASE_VULN_LIST_OUTPUT/>",
+                       {{"X-RateLimit-Remaining", "3"}}};
+  h_.transport->script.push_back(kb);
+  HttpRequest v2;
+  v2.path = "/api/2.0/fo/knowledge_base/vuln/";
+  h_.client->Call("knowledge_base", v2,
+                  [](const HttpResponseHead&, std::istream&) {});
+  auto source =
+      MakeWasFindingSource(h_.client, options_, [this] { return now_; });
+  auto& script = h_.transport->script;
+  script.push_back({200, CountAnswer(3)});
+  script.push_back({200, HostPage(Finding(1) + Finding(2), true, 2, 2)});
+  script.push_back({200, HostPage(Finding(3), false, std::nullopt, 1)});
+  ASSERT_TRUE(Poll(*source));
+  EXPECT_EQ(Published("qualys_was_findings"), 3);
+}
+
+TEST_F(SourcesTest, RefusedCriterionFallsBackWithoutFailing) {
+  auto source =
+      MakeWasFindingSource(h_.client, options_, [this] { return now_; });
+  auto& script = h_.transport->script;
+  script.push_back({200, CountAnswer(1)});
+  script.push_back({200, HostPage(Finding(1), false, std::nullopt, 1)});
+  ASSERT_TRUE(Poll(*source));
+  now_ += 1800;
+  h_.transport->requests.clear();
+  script.push_back(
+      {200,
+       "<ServiceResponse><responseCode>INVALID_REQUEST</responseCode>"
+       "<responseErrorDetails><errorMessage>Invalid field updatedDate"
+       "</errorMessage></responseErrorDetails></ServiceResponse>"});
+  script.push_back({200, HostPage(Finding(2), false, std::nullopt, 1)});
+  ASSERT_TRUE(Poll(*source));
+  EXPECT_EQ(Published("qualys_was_findings"), 2);
+  EXPECT_THAT(Body(1), HasSubstr("field=\"lastTestedDate\""));
+  EXPECT_THAT(Body(1), Not(HasSubstr("updatedDate")));
+  EXPECT_EQ(h_.observer.refused,
+            std::set<std::string>{"was_finding:updatedDate"});
+}
+
+}  // namespace
+}  // namespace qx
