@@ -40,11 +40,6 @@ void WasFindingStore::Upsert(WasFinding&& f) {
   findings_[f.id] = std::move(out);
 }
 
-void WasFindingStore::Clear() {
-  findings_.clear();
-  webapps_.clear();
-}
-
 namespace {
 constexpr char kKind[] = "was-finding-store-v1";
 }  // namespace

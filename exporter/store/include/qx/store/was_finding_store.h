@@ -35,8 +35,6 @@ class WasFindingStore {
   };
 
   void Upsert(WasFinding&& finding);
-  void Erase(std::uint64_t id) { findings_.erase(id); }
-  void Clear();
 
   std::size_t size() const { return findings_.size(); }
   const std::unordered_map<std::uint64_t, Finding>& findings() const {
