@@ -1,7 +1,11 @@
 #include "qx/store/host_asset_store.h"
 
+#include <glog/logging.h>
+
 #include <algorithm>
 #include <limits>
+
+#include "qx/records/timestamp.h"
 
 #include "qx/store/binary_state.h"
 #include "qx/store/state_file.h"
@@ -9,7 +13,9 @@
 namespace qx {
 namespace {
 
-constexpr char kKind[] = "host-asset-store-v1";
+constexpr char kKind[] = "host-asset-store-v2";
+// The layout before the coverage fields: loading it yields a full sync.
+constexpr char kPreviousKind[] = "host-asset-store-v1";
 constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
 constexpr std::size_t kMinBuckets = 16;
 // Compact the QID pool when garbage is more than half of it and at least
@@ -17,6 +23,21 @@ constexpr std::size_t kMinBuckets = 16;
 constexpr std::size_t kCompactMin = std::size_t{1} << 16;
 // DistinctQids uses a bitmap up to this QID (8 MiB), sorting above it.
 constexpr std::uint32_t kBitmapMaxQid = std::uint32_t{1} << 26;
+
+// ISO-8601 -> Unix seconds in 32 bits; 0 when empty, malformed or before
+// 1970 (counted as never), saturated after 2106.
+std::uint32_t Seconds32(std::string_view iso) {
+  if (iso.empty()) return 0;
+  const auto t = ParseIsoTimestamp(iso);
+  if (!t || *t <= 0) return 0;
+  return static_cast<std::uint32_t>(std::min<std::int64_t>(
+      *t, std::numeric_limits<std::uint32_t>::max()));
+}
+
+std::uint32_t Clamp32(std::uint64_t v) {
+  return static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(v, std::numeric_limits<std::uint32_t>::max()));
+}
 
 std::uint64_t Mix(std::uint64_t x) {
   x ^= x >> 33;
@@ -191,6 +212,9 @@ void HostAssetStore::Insert(std::uint64_t id, CloudProvider provider,
     azure_.push_back(kNoAzure);
     qid_begin_.push_back(0);
     qid_count_.push_back(0);
+    qweb_.push_back(0);
+    last_scan_.push_back(0);
+    checked_in_.push_back(0);
   }
   provider_[slot] = static_cast<std::uint8_t>(provider);
   azure_[slot] = azure;
@@ -199,20 +223,31 @@ void HostAssetStore::Insert(std::uint64_t id, CloudProvider provider,
   ++live_;
 }
 
+void HostAssetStore::SetCoverage(std::uint32_t slot, std::uint64_t qweb,
+                                 std::uint32_t last_scan,
+                                 std::uint32_t checked_in) {
+  qweb_[slot] = qweb;
+  last_scan_[slot] = last_scan;
+  checked_in_[slot] = checked_in;
+}
+
 void HostAssetStore::Upsert(HostAsset&& asset) {
   scratch_.clear();
   scratch_.reserve(asset.vulns.size());
   for (const auto& v : asset.vulns) scratch_.push_back(Encode(v.qid));
   const std::uint32_t azure =
       asset.azure ? InternAzure(std::move(*asset.azure)) : kNoAzure;
-  const std::uint32_t slot = Find(asset.id);
+  std::uint32_t slot = Find(asset.id);
   if (slot == kNoSlot) {
     Insert(asset.id, asset.cloud_provider, azure);
-    return;
+    slot = Find(asset.id);
+  } else {
+    provider_[slot] = static_cast<std::uint8_t>(asset.cloud_provider);
+    azure_[slot] = azure;
+    StoreQids(slot);
   }
-  provider_[slot] = static_cast<std::uint8_t>(asset.cloud_provider);
-  azure_[slot] = azure;
-  StoreQids(slot);
+  SetCoverage(slot, asset.qweb_host_id, Seconds32(asset.last_vuln_scan),
+              Seconds32(asset.agent_last_checked_in));
 }
 
 void HostAssetStore::Erase(std::uint64_t id) {
@@ -224,6 +259,7 @@ void HostAssetStore::Erase(std::uint64_t id) {
   qid_begin_[slot] = 0;
   provider_[slot] = kFreeSlot;
   azure_[slot] = kNoAzure;
+  SetCoverage(slot, 0, 0, 0);
   free_slots_.push_back(slot);
   --live_;
   MaybeCompact();
@@ -238,7 +274,40 @@ HostAssetStore::Host HostAssetStore::Materialize(std::uint32_t slot) const {
   QidRange qids(pool_.cbegin() + qid_begin_[slot], qid_count_[slot],
                 wide_qids_.data());
   h.qids.assign(qids.begin(), qids.end());
+  h.qweb_host_id = qweb_[slot];
+  h.last_vuln_scan = last_scan_[slot];
+  h.agent_last_checked_in = checked_in_[slot];
   return h;
+}
+
+HostAssetStore::QwebIndex HostAssetStore::BuildQwebIndex() const {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> order;  // qweb, id
+  for (std::uint32_t s = 0; s < slots(); ++s) {
+    if (Live(s) && qweb_[s] != 0) order.emplace_back(qweb_[s], s);
+  }
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first
+                              : ids_[a.second] < ids_[b.second];
+  });
+  QwebIndex index;
+  index.entries_.reserve(order.size());
+  for (const auto& [qweb, slot] : order) {
+    if (!index.entries_.empty() && index.entries_.back().qweb_host_id == qweb) {
+      continue;  // lowest host asset id wins
+    }
+    index.entries_.push_back({qweb, azure_[slot],
+                              static_cast<CloudProvider>(provider_[slot])});
+  }
+  return index;
+}
+
+const HostAssetStore::QwebIndex::Entry* HostAssetStore::QwebIndex::Find(
+    std::uint64_t qweb_host_id) const {
+  auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), qweb_host_id,
+      [](const Entry& e, std::uint64_t q) { return e.qweb_host_id < q; });
+  return it != entries_.end() && it->qweb_host_id == qweb_host_id ? &*it
+                                                                  : nullptr;
 }
 
 HostAssetStore::Host HostAssetStore::HostsView::at(std::uint64_t id) const {
@@ -303,6 +372,8 @@ std::size_t HostAssetStore::MemoryBytes() const {
   std::size_t n = ids_.capacity() * sizeof(std::uint64_t) +
                   provider_.capacity() + azure_.capacity() * 4 +
                   qid_begin_.capacity() * 4 + qid_count_.capacity() * 4 +
+                  qweb_.capacity() * 8 + last_scan_.capacity() * 4 +
+                  checked_in_.capacity() * 4 +
                   free_slots_.capacity() * 4 + index_.capacity() * 4 +
                   pool_.size() * 4 + wide_qids_.capacity() * 8 +
                   wide_index_.size() * 32 + scratch_.capacity() * 4;
@@ -326,20 +397,35 @@ void HostAssetStore::Save(const std::filesystem::path& path) const {
     }
   }
   w.U64(live_);
-  ForEachHost([&](std::uint64_t id, CloudProvider provider, std::uint32_t azure,
-                  const QidRange& qids) {
-    w.U64(id);
-    w.U64(static_cast<std::uint64_t>(provider));
-    w.U64(azure == kNoAzure ? 0 : std::uint64_t{azure} + 1);
-    w.U64(qids.size());
+  for (std::uint32_t s = 0; s < slots(); ++s) {
+    if (!Live(s)) continue;
+    w.U64(ids_[s]);
+    w.U64(provider_[s]);
+    w.U64(azure_[s] == kNoAzure ? 0 : std::uint64_t{azure_[s]} + 1);
+    w.U64(qweb_[s]);
+    w.U64(last_scan_[s]);
+    w.U64(checked_in_[s]);
+    w.U64(qid_count_[s]);
+    QidRange qids(pool_.cbegin() + qid_begin_[s], qid_count_[s],
+                  wide_qids_.data());
     for (auto q : qids) w.U64(q);
-  });
+  }
   w.Commit();
 }
 
 bool HostAssetStore::Load(const std::filesystem::path& path) {
-  auto r = BinaryStateReader::Open(path, kKind);
+  std::string kind;
+  auto r = BinaryStateReader::OpenAnyKind(path, &kind);
   if (!r) return false;
+  if (kind == kPreviousKind) {
+    LOG(WARNING) << "state file " << path.string() << " holds '" << kind
+                 << "' (without scan coverage); a full sync replaces it";
+    return false;
+  }
+  if (kind != kKind) {
+    throw StateError("state file " + path.string() + " holds '" + kind +
+                     "', expected '" + kKind + "'");
+  }
   HostAssetStore next;
   auto n_azure = r->U64();
   for (std::uint64_t i = 0; i < n_azure; ++i) {
@@ -360,10 +446,16 @@ bool HostAssetStore::Load(const std::filesystem::path& path) {
   next.azure_.reserve(reserve);
   next.qid_begin_.reserve(reserve);
   next.qid_count_.reserve(reserve);
+  next.qweb_.reserve(reserve);
+  next.last_scan_.reserve(reserve);
+  next.checked_in_.reserve(reserve);
   for (std::uint64_t i = 0; i < n_hosts; ++i) {
     auto id = r->U64();
     auto provider = r->U64();
     auto azure = r->U64();
+    auto qweb = r->U64();
+    auto last_scan = Clamp32(r->U64());
+    auto checked_in = Clamp32(r->U64());
     if (provider > static_cast<std::uint64_t>(CloudProvider::kGcp) ||
         azure > n_azure) {
       throw StateError("state file " + path.string() + " has an invalid host");
@@ -379,6 +471,7 @@ bool HostAssetStore::Load(const std::filesystem::path& path) {
     if (next.Find(id) != kNoSlot) continue;  // first one wins, as before
     next.Insert(id, static_cast<CloudProvider>(provider),
                 azure == 0 ? kNoAzure : static_cast<std::uint32_t>(azure - 1));
+    next.SetCoverage(next.Find(id), qweb, last_scan, checked_in);
   }
   if (!r->AtEnd()) {
     throw StateError("state file " + path.string() + " has trailing data");
