@@ -25,6 +25,7 @@ enum Salt : std::uint64_t {
   kSaltChange,
   kSaltChangeBody,
   kSaltTopology,
+  kSaltCoverage,
 };
 
 constexpr std::string_view kOsNames[] = {
@@ -323,6 +324,59 @@ void HostAssetGenerator::GenerateBase(std::uint64_t index,
     v.last_found = h->last_vuln_scan;
     h->vulns.push_back(v);
   }
+  GenerateCoverage(h);
+}
+
+void HostAssetGenerator::GenerateCoverage(HostAssetRec* h) const {
+  // A stream of its own, so the draws above stay as they were.
+  Rng rng({seed_, h->index, kSaltCoverage});
+  const bool am_host = h->index < count_;
+  h->qweb_host_id = am_host ? QwebHostIdOf(h->index) : 0;
+  const auto pick = static_cast<int>(rng.Below(100));
+  const int no_vm = mix_.no_vm_host_percent;
+  const int unscanned = no_vm + mix_.unscanned_percent;
+  const int stale = unscanned + mix_.stale_scan_percent;
+  if (am_host && pick < unscanned) {
+    h->has_qweb_host = pick >= no_vm;
+    if (!h->has_qweb_host) h->qweb_host_id = 0;
+    h->vm_scanned = false;
+    h->last_vuln_scan = 0;
+    h->vulns.clear();
+    return;
+  }
+  if (am_host && pick < stale) {
+    h->last_vuln_scan = time_base_ - rng.Range(91 * kDay, 400 * kDay);
+    h->vulns_updated = h->last_vuln_scan;
+    h->created = std::min(h->created, h->last_vuln_scan - kDay);
+    for (HostVulnRec& v : h->vulns) {
+      v.first_found = std::min(v.first_found, h->last_vuln_scan);
+      v.last_found = h->last_vuln_scan;
+    }
+  }
+  // About one in ten open detections was first found by the latest scan
+  // (status New).
+  for (HostVulnRec& v : h->vulns) {
+    if (rng.Percent(10)) v.first_found = h->last_vuln_scan;
+  }
+  // 0-2 detections fixed by an earlier scan.
+  const std::span<const std::uint64_t> pool = HostQidPool();
+  const std::size_t fixed = rng.Index(3);
+  for (std::size_t k = 0; k < fixed; ++k) {
+    const std::size_t p = rng.Index(pool.size());
+    const auto same = [&](const HostVulnRec& v) { return v.qid == pool[p]; };
+    if (std::any_of(h->vulns.begin(), h->vulns.end(), same) ||
+        std::any_of(h->fixed_vulns.begin(), h->fixed_vulns.end(), same)) {
+      continue;
+    }
+    HostVulnRec v;
+    v.qid = pool[p];
+    v.host_instance_vuln_id = kVulnIdBase + h->index * 64 + p;
+    const Seconds span = std::max<Seconds>(2, h->last_vuln_scan - h->created);
+    v.first_found = h->created + rng.Range(0, span / 2);
+    v.last_found = v.first_found + rng.Range(0, span / 4);
+    v.fixed = std::min(h->last_vuln_scan, v.last_found + 7 * kDay);
+    h->fixed_vulns.push_back(v);
+  }
 }
 
 void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
@@ -330,14 +384,23 @@ void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
   Rng rng(
       {seed_, h->index, static_cast<std::uint64_t>(epoch), kSaltChangeBody});
   h->modified = at + rng.Range(1, kStampSpread);
-  h->last_vuln_scan = h->modified;
   h->source_updated = h->modified;
+  // A host that was never scanned stays so: only its asset data changes.
+  const bool scanned = h->vm_scanned;
+  if (scanned) h->last_vuln_scan = h->modified;
   bool vulns_changed = false;
-  switch (rng.Below(3)) {
+  switch (scanned ? rng.Below(3) : 2) {
     case 0:  // a detection got fixed
       if (!h->vulns.empty()) {
-        h->vulns.erase(h->vulns.begin() +
-                       static_cast<std::ptrdiff_t>(rng.Index(h->vulns.size())));
+        const auto pos = static_cast<std::ptrdiff_t>(rng.Index(h->vulns.size()));
+        HostVulnRec fixed = h->vulns[static_cast<std::size_t>(pos)];
+        h->vulns.erase(h->vulns.begin() + pos);
+        std::erase_if(h->fixed_vulns, [&](const HostVulnRec& v) {
+          return v.qid == fixed.qid;
+        });
+        fixed.fixed = h->last_vuln_scan;
+        fixed.reopened = false;
+        h->fixed_vulns.push_back(fixed);
         vulns_changed = true;
       }
       break;
@@ -354,6 +417,16 @@ void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
             (h->index % 97 == 13 ? kVulnIdHuge : kVulnIdBase) + h->index * 64 +
             p;
         v.first_found = h->last_vuln_scan;
+        // Found again after a fix: the detection is re-opened.
+        auto was_fixed = std::find_if(
+            h->fixed_vulns.begin(), h->fixed_vulns.end(),
+            [&](const HostVulnRec& f) { return f.qid == v.qid; });
+        if (was_fixed != h->fixed_vulns.end()) {
+          v.first_found = was_fixed->first_found;
+          v.reopened = true;
+          v.reopened_at = h->last_vuln_scan;
+          h->fixed_vulns.erase(was_fixed);
+        }
         h->vulns.push_back(v);
         vulns_changed = true;
       }
