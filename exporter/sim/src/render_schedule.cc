@@ -14,17 +14,18 @@ void WriteTagList(XmlWriter& w, std::string_view outer, std::string_view option,
   XmlElement tag_list(w, "tagList");
   w.Number("count", tags.size());
   XmlElement set(w, list_spelling ? "list" : "set");
+  auto name_of = [&](std::uint64_t id) -> const std::string* {
+    for (const ScheduleWebApp& app : apps) {
+      for (const auto& [tag_id, name] : app.tags) {
+        if (tag_id == id) return &name;
+      }
+    }
+    return nullptr;
+  };
   for (std::uint64_t id : tags) {
     XmlElement t(w, "Tag");
     w.Number("id", id);
-    for (const ScheduleWebApp& app : apps) {
-      for (const auto& [tag_id, name] : app.tags) {
-        if (tag_id == id) {
-          w.Cdata("name", name);
-          return;
-        }
-      }
-    }
+    if (const std::string* name = name_of(id)) w.Cdata("name", *name);
   }
 }
 
