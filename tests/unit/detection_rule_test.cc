@@ -12,11 +12,12 @@ namespace {
 
 TEST(DetectionRule, EveryStatusTypeIgnoredDisabledCombination) {
   const DetectionStatus statuses[] = {
-      DetectionStatus::kUnknown, DetectionStatus::kNew, DetectionStatus::kActive,
-      DetectionStatus::kFixed, DetectionStatus::kReOpened};
-  const DetectionType types[] = {DetectionType::kUnknown,
-                                 DetectionType::kConfirmed,
-                                 DetectionType::kPotential, DetectionType::kInfo};
+      DetectionStatus::kUnknown, DetectionStatus::kNew,
+      DetectionStatus::kActive, DetectionStatus::kFixed,
+      DetectionStatus::kReOpened};
+  const DetectionType types[] = {
+      DetectionType::kUnknown, DetectionType::kConfirmed,
+      DetectionType::kPotential, DetectionType::kInfo};
   int counted = 0;
   int combinations = 0;
   for (DetectionStatus status : statuses) {
@@ -36,8 +37,8 @@ TEST(DetectionRule, EveryStatusTypeIgnoredDisabledCombination) {
           const bool counts = open && (type == DetectionType::kConfirmed ||
                                        type == DetectionType::kPotential);
           SCOPED_TRACE(std::string(DetectionStatusName(status)) + "/" +
-                       std::string(DetectionTypeLabel(type)) + " ignored=" +
-                       std::to_string(ignored) +
+                       std::string(DetectionTypeLabel(type)) +
+                       " ignored=" + std::to_string(ignored) +
                        " disabled=" + std::to_string(disabled));
           EXPECT_EQ(IsOpenDetection(d), open);
           EXPECT_EQ(CountsAsHostVulnerability(d), counts);

@@ -4,6 +4,8 @@
 // joined to HostAssetStore by qwebHostId, scan coverage from the host
 // assets, and the WAS schedule and web app searches, each compared with the
 // simulator's ground truth. Paging mechanics against a scripted transport.
+#include "qx/client/host_detection_client.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -16,7 +18,6 @@
 #include <sstream>
 
 #include "qx/client/errors.h"
-#include "qx/client/host_detection_client.h"
 #include "qx/client/qps_search.h"
 #include "qx/records/timestamp.h"
 #include "qx/sim/simulator.h"
@@ -66,8 +67,8 @@ class SourcesVsSim : public ::testing::Test {
     t.base_url = sim_->base_url();
     RetryPolicy retry;
     retry.max_attempts = 2;
-    client_ = std::make_unique<QualysClient>(MakePocoTransport(t),
-                                             Credentials{"demo", "demo"}, retry);
+    client_ = std::make_unique<QualysClient>(
+        MakePocoTransport(t), Credentials{"demo", "demo"}, retry);
   }
 
   HostAssetStore WalkHostAssets() {
@@ -84,9 +85,8 @@ class SourcesVsSim : public ::testing::Test {
   HostDetectionProgress WalkDetections(HostDetectionStore& store,
                                        const HostDetectionRequest& req,
                                        HostDetectionStore::Merge mode) {
-    return FetchHostDetections(*client_, req, [&](DetectionHost&& h) {
-      store.Apply(h, mode);
-    });
+    return FetchHostDetections(
+        *client_, req, [&](DetectionHost&& h) { store.Apply(h, mode); });
   }
 
   // The open detections by (cloud_provider, severity, type) and by
@@ -104,8 +104,7 @@ class SourcesVsSim : public ::testing::Test {
           for (int sev = 0; sev < 8; ++sev) {
             for (DetectionType type :
                  {DetectionType::kConfirmed, DetectionType::kPotential}) {
-              const auto n =
-                  counts[HostDetectionStore::CountIndex(sev, type)];
+              const auto n = counts[HostDetectionStore::CountIndex(sev, type)];
               if (n == 0) continue;
               const std::string s = std::to_string(sev);
               const std::string t(DetectionTypeLabel(type));
@@ -127,8 +126,8 @@ class SourcesVsSim : public ::testing::Test {
     EXPECT_EQ(all, TruthRows(truth, "host_detections",
                              {"cloud_provider", "severity", "type"}));
     EXPECT_EQ(azure, TruthRows(truth, "azure_host_detections",
-                               {"subscription_id", "vnet", "subnet",
-                                "severity", "type"}));
+                               {"subscription_id", "vnet", "subnet", "severity",
+                                "type"}));
   }
 
   std::unique_ptr<sim::Simulator> sim_;
@@ -182,8 +181,8 @@ TEST_F(SourcesVsSim, IncrementalWalksEitherWayStayExact) {
     sim_->Advance();
     HostDetectionRequest inc_host = full;
     inc_host.vm_processed_after = cursor;
-    const auto p = WalkDetections(by_host, inc_host,
-                                  HostDetectionStore::Merge::kReplace);
+    const auto p =
+        WalkDetections(by_host, inc_host, HostDetectionStore::Merge::kReplace);
     HostDetectionRequest inc_change = full;
     inc_change.detection_updated_since = cursor;
     const auto q = WalkDetections(by_change, inc_change,
@@ -221,7 +220,8 @@ TEST_F(SourcesVsSim, ScanCoverageFromHostAssetsEqualsTruth) {
     });
     auto t = truth->getObject("host_assets_unscanned");
     for (const auto& [cloud, n] : unscanned) {
-      EXPECT_EQ(n, t->getValue<std::uint64_t>(cloud)) << cloud << " " << max_age;
+      EXPECT_EQ(n, t->getValue<std::uint64_t>(cloud))
+          << cloud << " " << max_age;
     }
     EXPECT_EQ(azure, TruthRows(truth, "azure_host_assets_unscanned",
                                {"subscription_id", "vnet", "subnet"}));
@@ -246,9 +246,9 @@ TEST_F(SourcesVsSim, SchedulesAndWebAppTagsEqualTruth) {
   req.path = kWebAppSearchPath;
   req.endpoint_label = "was_webapp";
   SearchWebApps(*client_, req, [&](WebApp&& a) { apps.push_back(a); });
-  EXPECT_EQ(CountRecords(*client_, kWasScanScheduleCountPath,
-                         "was_scan_schedule"),
-            schedules.size());
+  EXPECT_EQ(
+      CountRecords(*client_, kWasScanScheduleCountPath, "was_scan_schedule"),
+      schedules.size());
   EXPECT_EQ(CountRecords(*client_, kWebAppCountPath, "was_webapp"),
             apps.size());
 
@@ -295,12 +295,12 @@ TEST_F(SourcesVsSim, SchedulesAndWebAppTagsEqualTruth) {
   std::map<std::string, std::uint64_t> next;
   for (const auto& s : schedules) {
     if (!s.next_launch_date.empty()) {
-      next[std::to_string(s.id)] = static_cast<std::uint64_t>(
-          *ParseIsoTimestamp(s.next_launch_date));
+      next[std::to_string(s.id)] =
+          static_cast<std::uint64_t>(*ParseIsoTimestamp(s.next_launch_date));
     }
   }
-  Rows next_truth = TruthRows(truth, "was_scan_schedule_next_launch",
-                              {"schedule_id"});
+  Rows next_truth =
+      TruthRows(truth, "was_scan_schedule_next_launch", {"schedule_id"});
   EXPECT_EQ(next.size(), next_truth.size());
   for (const auto& [k, v] : next_truth) EXPECT_EQ(next[k[0]], v);
 }
@@ -409,8 +409,9 @@ TEST(HostDetectionClient, RefusesForeignOrStuckNextPages) {
                       "/api/2.0/fo/asset/host/vm/detection/?action=list&id_"
                       "min=5")}}),
       HasSubstr("pagination did not advance"));
-  EXPECT_THAT(run({{200, "<SIMPLE_RETURN><RESPONSE><CODE>1905</CODE><TEXT>bad"
-                         "</TEXT></RESPONSE></SIMPLE_RETURN>"}}),
+  EXPECT_THAT(run({{200,
+                    "<SIMPLE_RETURN><RESPONSE><CODE>1905</CODE><TEXT>bad"
+                    "</TEXT></RESPONSE></SIMPLE_RETURN>"}}),
               HasSubstr("1905"));
   EXPECT_THROW(BuildHostDetectionForm({.truncation_limit = 0}),
                std::invalid_argument);

@@ -170,7 +170,8 @@ TEST(HostDetectionParser, ClearErrorsForBrokenInput) {
   };
   const std::string head =
       "<HOST_LIST_VM_DETECTION_OUTPUT><RESPONSE><HOST_LIST>";
-  const std::string tail = "</HOST_LIST></RESPONSE></HOST_LIST_VM_DETECTION_OUTPUT>";
+  const std::string tail =
+      "</HOST_LIST></RESPONSE></HOST_LIST_VM_DETECTION_OUTPUT>";
   EXPECT_THAT(error_of(head + "<HOST><IP>1.2.3.4</IP></HOST>" + tail),
               HasSubstr("<HOST> without <ID>"));
   EXPECT_THAT(error_of(head +
@@ -196,9 +197,9 @@ TEST(HostDetectionParser, ClearErrorsForBrokenInput) {
                        "DETECTION_LIST></HOST>" +
                        tail),
               HasSubstr("IS_IGNORED"));
-  EXPECT_THAT(error_of(head + "<HOST><ID>99999999999999999999</ID></HOST>" +
-                       tail),
-              HasSubstr("ID"));
+  EXPECT_THAT(
+      error_of(head + "<HOST><ID>99999999999999999999</ID></HOST>" + tail),
+      HasSubstr("ID"));
   // Truncated mid-host: the hosts before the cut were handed out already,
   // the page still fails.
   const std::string full = Fixture("host_detection_page.xml");

@@ -1,5 +1,7 @@
 // HostDetectionStore (replace and upsert merges, durability) and the
 // coverage fields of HostAssetStore v2 (join index, old files).
+#include "qx/store/host_detection_store.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 #include "qx/store/atomic_file.h"
 #include "qx/store/binary_state.h"
 #include "qx/store/host_asset_store.h"
-#include "qx/store/host_detection_store.h"
 #include "qx/store/state_file.h"
 
 namespace qx {
@@ -40,8 +41,8 @@ HostDetection Det(std::uint64_t qid, DetectionStatus status,
 }
 
 // Counted detections of a host as (severity, type) -> n.
-std::map<std::pair<int, DetectionType>, int> Counts(
-    const HostDetectionStore& s, std::uint64_t host) {
+std::map<std::pair<int, DetectionType>, int> Counts(const HostDetectionStore& s,
+                                                    std::uint64_t host) {
   std::map<std::pair<int, DetectionType>, int> out;
   for (std::uint64_t v : s.DetectionsOf(host)) {
     ++out[{HostDetectionStore::Severity(v), HostDetectionStore::Type(v)}];
@@ -84,12 +85,10 @@ TEST(HostDetectionStore, UpsertLearnsChangesDetectionByDetection) {
   HostDetectionStore s;
   DetectionHost h;
   h.id = 42;
-  h.detections = {Det(38173, DetectionStatus::kActive, DetectionType::kConfirmed,
-                      2, 443),
-                  Det(38173, DetectionStatus::kActive, DetectionType::kConfirmed,
-                      2, 3389),
-                  Det(42046, DetectionStatus::kNew, DetectionType::kConfirmed,
-                      5, 22)};
+  h.detections = {
+      Det(38173, DetectionStatus::kActive, DetectionType::kConfirmed, 2, 443),
+      Det(38173, DetectionStatus::kActive, DetectionType::kConfirmed, 2, 3389),
+      Det(42046, DetectionStatus::kNew, DetectionType::kConfirmed, 5, 22)};
   s.Apply(h, HostDetectionStore::Merge::kUpsert);
   EXPECT_EQ(s.detections(), 3u);
   // Only what changed: 443 fixed, 22 re-rated Potential; 3389 unlisted stays.
@@ -130,10 +129,10 @@ TEST(HostDetectionStore, MatchesAReferenceModelUnderRandomMerges) {
     const bool replace = rng() % 2 == 0;
     const int n = static_cast<int>(rng() % 6);
     for (int i = 0; i < n; ++i) {
-      HostDetection d =
-          Det(1 + rng() % 12, static_cast<DetectionStatus>(rng() % 5),
-              static_cast<DetectionType>(rng() % 4),
-              static_cast<int>(rng() % 6), static_cast<std::uint32_t>(rng() % 2));
+      HostDetection d = Det(
+          1 + rng() % 12, static_cast<DetectionStatus>(rng() % 5),
+          static_cast<DetectionType>(rng() % 4), static_cast<int>(rng() % 6),
+          static_cast<std::uint32_t>(rng() % 2));
       d.ignored = rng() % 10 == 0;
       h.detections.push_back(d);
     }
@@ -246,7 +245,9 @@ TEST(HostAssetStoreCoverage, RoundTripAndOldLayoutMeansFullSync) {
     HostAsset a;
     a.id = i << 33;
     a.qweb_host_id = i % 3 == 0 ? 0 : 1000 + i;
-    a.last_vuln_scan = i % 4 == 0 ? "" : "2024-01-0" + std::to_string(1 + i % 9) + "T00:00:00Z";
+    a.last_vuln_scan =
+        i % 4 == 0 ? ""
+                   : "2024-01-0" + std::to_string(1 + i % 9) + "T00:00:00Z";
     a.agent_last_checked_in = i % 2 ? "2106-02-07T06:28:15Z" : "";
     a.vulns = {{100 + i, i}};
     s.Upsert(std::move(a));

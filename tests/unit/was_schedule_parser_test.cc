@@ -97,9 +97,8 @@ TEST(WasScheduleParser, EveryTargetKindAndMailOption) {
 TEST(WasScheduleParser, BadFieldsAreClearErrors) {
   auto error_of = [](const std::string& schedule) -> std::string {
     try {
-      Schedules(
-          "<ServiceResponse><responseCode>SUCCESS</responseCode><data>" +
-          schedule + "</data></ServiceResponse>");
+      Schedules("<ServiceResponse><responseCode>SUCCESS</responseCode><data>" +
+                schedule + "</data></ServiceResponse>");
     } catch (const ParseError& e) {
       return e.what();
     }

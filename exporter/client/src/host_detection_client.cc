@@ -166,7 +166,8 @@ HostDetectionProgress FetchHostDetections(
       next_body += (next_body.empty() ? "" : "&") + k + "=" + FormEncode(v);
     }
     const auto next_id_min = ToUint64(QueryParam(next_body, "id_min"));
-    if (next_body == body || (next_id_min && id_min && *next_id_min <= *id_min)) {
+    if (next_body == body ||
+        (next_id_min && id_min && *next_id_min <= *id_min)) {
       throw ApiError(request.endpoint_label +
                      ": pagination did not advance (next-page URL " +
                      page.next_url.substr(0, 300) + ")");

@@ -75,35 +75,34 @@ const sax::PathTable& Table() {
     t.Add(kOutputRoot, root);
     t.Add(kDatetime, response + "/DATETIME");
     t.Add(kHost, host);
-    for (auto [id, name] : {std::pair{kHostId, "ID"},
-                            {kHostAssetId, "ASSET_ID"},
-                            {kHostIp, "IP"},
-                            {kHostTracking, "TRACKING_METHOD"},
-                            {kHostLastScan, "LAST_SCAN_DATETIME"},
-                            {kHostLastVmScanned, "LAST_VM_SCANNED_DATE"},
-                            {kHostLastVmAuthScanned,
-                             "LAST_VM_AUTH_SCANNED_DATE"}}) {
+    for (auto [id, name] :
+         {std::pair{kHostId, "ID"},
+          {kHostAssetId, "ASSET_ID"},
+          {kHostIp, "IP"},
+          {kHostTracking, "TRACKING_METHOD"},
+          {kHostLastScan, "LAST_SCAN_DATETIME"},
+          {kHostLastVmScanned, "LAST_VM_SCANNED_DATE"},
+          {kHostLastVmAuthScanned, "LAST_VM_AUTH_SCANNED_DATE"}}) {
       t.Add(id, host + "/" + name);
     }
     t.Add(kDetection, det);
-    for (auto [id, name] :
-         {std::pair{kUniqueVulnId, "UNIQUE_VULN_ID"},
-          {kQid, "QID"},
-          {kType, "TYPE"},
-          {kSeverity, "SEVERITY"},
-          {kPort, "PORT"},
-          {kProtocol, "PROTOCOL"},
-          {kSsl, "SSL"},
-          {kFqdn, "FQDN"},
-          {kInstance, "INSTANCE"},
-          {kStatus, "STATUS"},
-          {kFirstFound, "FIRST_FOUND_DATETIME"},
-          {kLastFound, "LAST_FOUND_DATETIME"},
-          {kLastUpdate, "LAST_UPDATE_DATETIME"},
-          {kLastProcessed, "LAST_PROCESSED_DATETIME"},
-          {kLastFixed, "LAST_FIXED_DATETIME"},
-          {kIgnored, "IS_IGNORED"},
-          {kDisabled, "IS_DISABLED"}}) {
+    for (auto [id, name] : {std::pair{kUniqueVulnId, "UNIQUE_VULN_ID"},
+                            {kQid, "QID"},
+                            {kType, "TYPE"},
+                            {kSeverity, "SEVERITY"},
+                            {kPort, "PORT"},
+                            {kProtocol, "PROTOCOL"},
+                            {kSsl, "SSL"},
+                            {kFqdn, "FQDN"},
+                            {kInstance, "INSTANCE"},
+                            {kStatus, "STATUS"},
+                            {kFirstFound, "FIRST_FOUND_DATETIME"},
+                            {kLastFound, "LAST_FOUND_DATETIME"},
+                            {kLastUpdate, "LAST_UPDATE_DATETIME"},
+                            {kLastProcessed, "LAST_PROCESSED_DATETIME"},
+                            {kLastFixed, "LAST_FIXED_DATETIME"},
+                            {kIgnored, "IS_IGNORED"},
+                            {kDisabled, "IS_DISABLED"}}) {
       t.Add(id, det + "/" + name);
     }
     t.Add(kWarningCode, response + "/WARNING/CODE");

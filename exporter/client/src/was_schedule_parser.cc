@@ -60,8 +60,8 @@ const sax::PathTable& ScheduleTable() {
     t.Add(kTimeZone, s + "/scheduling/timeZone/code");
     t.Add(kWebAppId, s + "/target/webApp/id");
     for (std::string_view set : {"set", "list"}) {
-      t.Add(kWebAppId, s + "/target/webApps/" + std::string(set) +
-                           "/WebApp/id");
+      t.Add(kWebAppId,
+            s + "/target/webApps/" + std::string(set) + "/WebApp/id");
       t.Add(kIncludedTag, s + "/target/tags/included/tagList/" +
                               std::string(set) + "/Tag/id");
       t.Add(kExcludedTag, s + "/target/tags/excluded/tagList/" +

@@ -390,8 +390,8 @@ void Router::Control(Context& ctx) {
     // max_scan_age: seconds, or a number with a d, h or m suffix.
     std::string age = Param(params, "max_scan_age", "30d");
     Seconds unit = 1;
-    if (!age.empty() && (age.back() == 'd' || age.back() == 'h' ||
-                         age.back() == 'm')) {
+    if (!age.empty() &&
+        (age.back() == 'd' || age.back() == 'h' || age.back() == 'm')) {
       unit = age.back() == 'd' ? kDay : age.back() == 'h' ? kHour : kMinute;
       age.pop_back();
     }
@@ -401,9 +401,9 @@ void Router::Control(Context& ctx) {
                HTTPResponse::HTTP_BAD_REQUEST);
       return;
     }
-    SendJson(resp, data_->ExpectedJson(
-                       static_cast<int>(std::min<std::uint64_t>(min_scans, 1000)),
-                       static_cast<Seconds>(*amount) * unit));
+    SendJson(resp, data_->ExpectedJson(static_cast<int>(std::min<std::uint64_t>(
+                                           min_scans, 1000)),
+                                       static_cast<Seconds>(*amount) * unit));
   } else if (ctx.path == "/sim/stats" && method == "GET") {
     j.BeginObject();
     for (const auto& [path, n] : RequestCounts()) j.FieldUint(path, n);

@@ -232,8 +232,8 @@ void Router::HostDetections(Context& ctx) {
   if (emitted > 0) w.Close();  // HOST_LIST
   if (more) {
     // The next page: the same request from the next host id on.
-    std::string url = "http://" + ctx.req.getHost() +
-                      std::string(kHostDetectionPath) + "?";
+    std::string url =
+        "http://" + ctx.req.getHost() + std::string(kHostDetectionPath) + "?";
     for (const auto& [k, v] : params) {
       if (k == "id_min") continue;
       url += k + "=" + EncodeValue(v) + "&";

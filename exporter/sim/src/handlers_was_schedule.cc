@@ -26,9 +26,12 @@ enum ScheduleField : std::size_t {
   kSfUpdated,
 };
 constexpr FieldSpec kScheduleFields[] = {
-    {"id", FieldType::kId},          {"name", FieldType::kText},
-    {"type", FieldType::kKeyword},   {"active", FieldType::kKeyword},
-    {"invalid", FieldType::kKeyword}, {"createdDate", FieldType::kDate},
+    {"id", FieldType::kId},
+    {"name", FieldType::kText},
+    {"type", FieldType::kKeyword},
+    {"active", FieldType::kKeyword},
+    {"invalid", FieldType::kKeyword},
+    {"createdDate", FieldType::kDate},
     {"updatedDate", FieldType::kDate},
 };
 
@@ -90,10 +93,9 @@ std::string RenderPage(const QpsSearch& search, const SimOptions& options,
   const auto [begin, end] =
       QpsBounds(query, records.size(), [&](std::uint64_t id) {
         return static_cast<std::uint64_t>(
-            std::lower_bound(records.begin(), records.end(), id,
-                             [&](const Rec& r, std::uint64_t v) {
-                               return id_of(r) < v;
-                             }) -
+            std::lower_bound(
+                records.begin(), records.end(), id,
+                [&](const Rec& r, std::uint64_t v) { return id_of(r) < v; }) -
             records.begin());
       });
   auto at = [&](std::uint64_t pos) -> const Rec& {
@@ -155,8 +157,8 @@ void Router::WasScanSchedules(Context& ctx, bool count_only) {
 }
 
 void Router::WebApps(Context& ctx, bool count_only) {
-  auto search = ParseQpsSearch({ctx.req, ctx.resp, ctx.body}, kWebAppXsd,
-                               kWebAppFields);
+  auto search =
+      ParseQpsSearch({ctx.req, ctx.resp, ctx.body}, kWebAppXsd, kWebAppFields);
   if (!search) return;
   const ScheduleModel& model = data_->schedules();
   const std::vector<ScheduleRec> schedules =
@@ -168,8 +170,8 @@ void Router::WebApps(Context& ctx, bool count_only) {
                        });
   };
   const std::string body = RenderPage(
-      *search, options_, DensePages(search->query), kWebAppXsd,
-      model.webapps(), [](const ScheduleWebApp& a) { return a.id; },
+      *search, options_, DensePages(search->query), kWebAppXsd, model.webapps(),
+      [](const ScheduleWebApp& a) { return a.id; },
       [&](const ScheduleWebApp& a) {
         return search->query.Matches([&](std::size_t f) {
           FieldValue v;

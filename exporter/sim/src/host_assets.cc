@@ -355,8 +355,16 @@ void HostAssetGenerator::GenerateCoverage(HostAssetRec* h) const {
   }
   // About one in ten open detections was first found by the latest scan
   // (status New).
+  // A few others were fixed once and found again (status Re-Opened).
   for (HostVulnRec& v : h->vulns) {
-    if (rng.Percent(10)) v.first_found = h->last_vuln_scan;
+    const std::uint64_t roll = rng.Below(100);
+    if (roll < 10) {
+      v.first_found = h->last_vuln_scan;
+    } else if (roll < 14 && h->last_vuln_scan - v.first_found > 2 * kDay) {
+      v.reopened = true;
+      v.reopened_at = h->last_vuln_scan -
+                      rng.Range(kDay, (h->last_vuln_scan - v.first_found) / 2);
+    }
   }
   // 0-2 detections fixed by an earlier scan.
   const std::span<const std::uint64_t> pool = HostQidPool();
@@ -392,12 +400,12 @@ void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
   switch (scanned ? rng.Below(3) : 2) {
     case 0:  // a detection got fixed
       if (!h->vulns.empty()) {
-        const auto pos = static_cast<std::ptrdiff_t>(rng.Index(h->vulns.size()));
+        const auto pos =
+            static_cast<std::ptrdiff_t>(rng.Index(h->vulns.size()));
         HostVulnRec fixed = h->vulns[static_cast<std::size_t>(pos)];
         h->vulns.erase(h->vulns.begin() + pos);
-        std::erase_if(h->fixed_vulns, [&](const HostVulnRec& v) {
-          return v.qid == fixed.qid;
-        });
+        std::erase_if(h->fixed_vulns,
+                      [&](const HostVulnRec& v) { return v.qid == fixed.qid; });
         fixed.fixed = h->last_vuln_scan;
         fixed.reopened = false;
         h->fixed_vulns.push_back(fixed);
@@ -418,9 +426,9 @@ void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
             p;
         v.first_found = h->last_vuln_scan;
         // Found again after a fix: the detection is re-opened.
-        auto was_fixed = std::find_if(
-            h->fixed_vulns.begin(), h->fixed_vulns.end(),
-            [&](const HostVulnRec& f) { return f.qid == v.qid; });
+        auto was_fixed =
+            std::find_if(h->fixed_vulns.begin(), h->fixed_vulns.end(),
+                         [&](const HostVulnRec& f) { return f.qid == v.qid; });
         if (was_fixed != h->fixed_vulns.end()) {
           v.first_found = was_fixed->first_found;
           v.reopened = true;

@@ -94,18 +94,16 @@ bool DetectionModel::AtEnd(const Cursor& c) const {
 }
 
 std::uint64_t DetectionModel::IdAt(const Cursor& c) const {
-  const std::uint64_t am =
-      c.am < gen_.size() ? QwebHostIdOf(c.am) : UINT64_MAX;
-  const std::uint64_t vm = c.vm_only < vm_only_ ? VmOnlyId(c.vm_only)
-                                                : UINT64_MAX;
+  const std::uint64_t am = c.am < gen_.size() ? QwebHostIdOf(c.am) : UINT64_MAX;
+  const std::uint64_t vm =
+      c.vm_only < vm_only_ ? VmOnlyId(c.vm_only) : UINT64_MAX;
   return std::min(am, vm);
 }
 
 void DetectionModel::Next(Cursor& c) const {
-  const std::uint64_t am =
-      c.am < gen_.size() ? QwebHostIdOf(c.am) : UINT64_MAX;
-  const std::uint64_t vm = c.vm_only < vm_only_ ? VmOnlyId(c.vm_only)
-                                                : UINT64_MAX;
+  const std::uint64_t am = c.am < gen_.size() ? QwebHostIdOf(c.am) : UINT64_MAX;
+  const std::uint64_t vm =
+      c.vm_only < vm_only_ ? VmOnlyId(c.vm_only) : UINT64_MAX;
   if (am < vm) {
     ++c.am;
   } else {
@@ -117,8 +115,7 @@ std::optional<DetectionHostRec> DetectionModel::HostAt(
     const Cursor& c, std::span<const Seconds> epoch_times) const {
   DetectionHostRec host;
   const std::uint64_t id = IdAt(c);
-  const bool am =
-      c.am < gen_.size() && QwebHostIdOf(c.am) == id;
+  const bool am = c.am < gen_.size() && QwebHostIdOf(c.am) == id;
   host.asset = gen_.Generate(am ? c.am : gen_.size() + c.vm_only, epoch_times);
   if (am && (!host.asset.has_qweb_host || !host.asset.vm_scanned)) {
     return std::nullopt;
@@ -148,10 +145,10 @@ std::vector<DetectionRec> DetectionModel::DetectionsOf(
                static_cast<int>(h1 % 100) < mix_.potential_percent) {
       d.type = DetType::kPotential;
     }
-    d.severity = kb != nullptr
-                     ? kb->severity
-                     : 1 + static_cast<int>(
-                               Hash({seed, v.qid, kSaltSeverity}) % 5);
+    d.severity =
+        kb != nullptr
+            ? kb->severity
+            : 1 + static_cast<int>(Hash({seed, v.qid, kSaltSeverity}) % 5);
     d.ignored = static_cast<int>(Hash({seed, h.index, v.qid, kSaltIgnored}) %
                                  100) < mix_.ignored_percent;
     d.disabled = static_cast<int>(Hash({seed, h.index, v.qid, kSaltDisabled}) %
@@ -159,9 +156,9 @@ std::vector<DetectionRec> DetectionModel::DetectionsOf(
     // TLS/SSH findings sit on a port; the rest on the host.
     if (v.qid / 1000 == 38 || v.qid == 42046) {
       const bool ssh = v.qid == 38739 || v.qid == 38909 || v.qid == 42046;
-      d.port = ssh ? 22
+      d.port = ssh                                           ? 22
                : Hash({seed, h.index, v.qid, kSaltPort}) % 2 ? 443
-                                                              : 3389;
+                                                             : 3389;
       d.protocol = "tcp";
       d.ssl = !ssh;
     }
@@ -170,7 +167,7 @@ std::vector<DetectionRec> DetectionModel::DetectionsOf(
   };
   for (const HostVulnRec& v : h.vulns) {
     DetectionRec d = make(v);
-    d.status = v.reopened                         ? DetStatus::kReOpened
+    d.status = v.reopened                          ? DetStatus::kReOpened
                : v.first_found >= h.last_vuln_scan ? DetStatus::kNew
                                                    : DetStatus::kActive;
     d.reopened = v.reopened ? v.reopened_at : 0;
@@ -212,9 +209,8 @@ bool DetectionModel::Filter(const DetectionQuery& q, DetectionHostRec* host) {
     if (d.type == DetType::kInfo && !q.show_igs) return true;
     if (d.ignored && !q.include_ignored) return true;
     if (d.disabled && !q.include_disabled) return true;
-    if (!q.statuses.empty() &&
-        std::find(q.statuses.begin(), q.statuses.end(), d.status) ==
-            q.statuses.end()) {
+    if (!q.statuses.empty() && std::find(q.statuses.begin(), q.statuses.end(),
+                                         d.status) == q.statuses.end()) {
       return true;
     }
     if (q.detection_updated_since && d.last_update < *q.detection_updated_since)

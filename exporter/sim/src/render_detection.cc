@@ -3,7 +3,6 @@
 // around the root, CDATA text, and the elements a parser must skip (RESULTS,
 // QDS with its attribute, DNS_DATA, cloud fields, re-open dates).
 #include "qx/sim/detection_render.h"
-
 #include "qx/sim/knowledge_base.h"
 #include "qx/sim/rng.h"
 
@@ -24,8 +23,10 @@ std::string Ip(std::uint32_t ip) {
 }
 
 std::string_view QdsSeverity(int qds) {
-  return qds >= 90 ? "CRITICAL" : qds >= 70 ? "HIGH" : qds >= 40 ? "MEDIUM"
-                                                                 : "LOW";
+  return qds >= 90   ? "CRITICAL"
+         : qds >= 70 ? "HIGH"
+         : qds >= 40 ? "MEDIUM"
+                     : "LOW";
 }
 
 void WriteDetection(XmlWriter& w, const DetectionRec& d,

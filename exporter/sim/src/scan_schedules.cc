@@ -170,7 +170,7 @@ ScheduleModel::ScheduleModel(std::uint64_t seed,
           s.include_tags = {tag(rng.Index(4))};
         }
         s.send_mail = rng.Percent(80);
-        s.from_option = !s.send_mail     ? ""
+        s.from_option = !s.send_mail      ? ""
                         : rng.Percent(50) ? "OWNER"
                                           : "QUALYS_SUPPORT";
       }

@@ -23,8 +23,8 @@ void Rows(JsonWriter& j, std::string_view key,
 }
 
 // Upper bounds of the lastVulnScan age buckets, seconds.
-constexpr Seconds kAgeBuckets[] = {kDay,       7 * kDay,   30 * kDay,
-                                   90 * kDay,  180 * kDay, 365 * kDay};
+constexpr Seconds kAgeBuckets[] = {kDay,      7 * kDay,   30 * kDay,
+                                   90 * kDay, 180 * kDay, 365 * kDay};
 
 void WriteHostTruth(JsonWriter& j, const HostAssetGenerator& gen,
                     const DetectionModel& detections,
@@ -80,8 +80,7 @@ void WriteHostTruth(JsonWriter& j, const HostAssetGenerator& gen,
     DetectionHostRec host;
     host.asset = h;
     host.detections = detections.DetectionsOf(h);
-    count_detections(host, cloud,
-                     h.cloud == Cloud::kAzure ? &azure : nullptr);
+    count_detections(host, cloud, h.cloud == Cloud::kAzure ? &azure : nullptr);
   }
   // VM hosts Asset Management does not know: cloud_provider "none".
   std::uint64_t vm_only = 0;
@@ -118,9 +117,8 @@ void WriteHostTruth(JsonWriter& j, const HostAssetGenerator& gen,
   j.BeginArray();
   for (std::size_t b = 0; b < ages.size(); ++b) {
     j.BeginObject();
-    j.Field("le", b == std::size(kAgeBuckets)
-                      ? std::string("+Inf")
-                      : std::to_string(kAgeBuckets[b]));
+    j.Field("le", b == std::size(kAgeBuckets) ? std::string("+Inf")
+                                              : std::to_string(kAgeBuckets[b]));
     j.FieldUint("value", ages[b]);
     j.EndObject();
   }
@@ -170,10 +168,10 @@ void WriteScheduleTruth(JsonWriter& j, const ScheduleModel& model,
       j.Field("type", s.type);
       j.Field("active", s.active ? "true" : "false");
       j.Field("occurrence_type", s.occurrence);
-      j.Field("send_mail_from",
-              !s.send_mail              ? std::string_view()
-              : s.from_option.empty() ? std::string_view("QUALYS_SUPPORT")
-                                      : s.from_option);
+      j.Field("send_mail_from", !s.send_mail ? std::string_view()
+                                : s.from_option.empty()
+                                    ? std::string_view("QUALYS_SUPPORT")
+                                    : s.from_option);
       j.EndObject();
     }
   }

@@ -6,7 +6,6 @@
 #include <limits>
 
 #include "qx/records/timestamp.h"
-
 #include "qx/store/binary_state.h"
 #include "qx/store/state_file.h"
 
@@ -30,8 +29,8 @@ std::uint32_t Seconds32(std::string_view iso) {
   if (iso.empty()) return 0;
   const auto t = ParseIsoTimestamp(iso);
   if (!t || *t <= 0) return 0;
-  return static_cast<std::uint32_t>(std::min<std::int64_t>(
-      *t, std::numeric_limits<std::uint32_t>::max()));
+  return static_cast<std::uint32_t>(
+      std::min<std::int64_t>(*t, std::numeric_limits<std::uint32_t>::max()));
 }
 
 std::uint32_t Clamp32(std::uint64_t v) {
@@ -295,8 +294,8 @@ HostAssetStore::QwebIndex HostAssetStore::BuildQwebIndex() const {
     if (!index.entries_.empty() && index.entries_.back().qweb_host_id == qweb) {
       continue;  // lowest host asset id wins
     }
-    index.entries_.push_back({qweb, azure_[slot],
-                              static_cast<CloudProvider>(provider_[slot])});
+    index.entries_.push_back(
+        {qweb, azure_[slot], static_cast<CloudProvider>(provider_[slot])});
   }
   return index;
 }
@@ -373,10 +372,10 @@ std::size_t HostAssetStore::MemoryBytes() const {
                   provider_.capacity() + azure_.capacity() * 4 +
                   qid_begin_.capacity() * 4 + qid_count_.capacity() * 4 +
                   qweb_.capacity() * 8 + last_scan_.capacity() * 4 +
-                  checked_in_.capacity() * 4 +
-                  free_slots_.capacity() * 4 + index_.capacity() * 4 +
-                  pool_.size() * 4 + wide_qids_.capacity() * 8 +
-                  wide_index_.size() * 32 + scratch_.capacity() * 4;
+                  checked_in_.capacity() * 4 + free_slots_.capacity() * 4 +
+                  index_.capacity() * 4 + pool_.size() * 4 +
+                  wide_qids_.capacity() * 8 + wide_index_.size() * 32 +
+                  scratch_.capacity() * 4;
   for (const auto& s : azure_sources_) {
     n += 2 * (sizeof(AzureSource) + s.subscription_id.capacity() +
               s.resource_group.capacity() + s.vnet.capacity() +

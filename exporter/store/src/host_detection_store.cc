@@ -26,9 +26,9 @@ std::uint64_t Mix(std::uint64_t x) {
 }  // namespace
 
 std::uint64_t HostDetectionStore::Pack(const HostDetection& d) {
-  const std::uint64_t severity =
-      d.severity >= 0 && d.severity <= 7 ? static_cast<std::uint64_t>(d.severity)
-                                         : 0;
+  const std::uint64_t severity = d.severity >= 0 && d.severity <= 7
+                                     ? static_cast<std::uint64_t>(d.severity)
+                                     : 0;
   // The key's low bits make room for severity and type; 60 bits keep
   // collisions within one host out of reach.
   return (DetectionKey(d) & kKeyMask) | severity << 1 |
@@ -223,8 +223,8 @@ void HostDetectionStore::Clear() { *this = HostDetectionStore{}; }
 
 std::size_t HostDetectionStore::MemoryBytes() const {
   return ids_.capacity() * 8 + begin_.capacity() * 4 + count_.capacity() * 4 +
-         free_slots_.capacity() * 4 + index_.capacity() * 4 +
-         pool_.size() * 8 + scratch_.capacity() * 8;
+         free_slots_.capacity() * 4 + index_.capacity() * 4 + pool_.size() * 8 +
+         scratch_.capacity() * 8;
 }
 
 // ----------------------------------------------------------- durability

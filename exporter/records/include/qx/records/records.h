@@ -232,8 +232,8 @@ inline constexpr std::string_view kSendMailFromDefault = "QUALYS_SUPPORT";
 struct WasScanSchedule {
   std::uint64_t id = 0;
   std::string name;
-  std::string type;  // VULNERABILITY, DISCOVERY; "" when absent
-  bool active = false;  // absent: false (an unknown schedule is not counted)
+  std::string type;      // VULNERABILITY, DISCOVERY; "" when absent
+  bool active = false;   // absent: false (an unknown schedule is not counted)
   bool invalid = false;  // its web app was deleted
   std::string occurrence_type;  // scheduling/occurrenceType: ONCE, DAILY,
                                 // WEEKLY, MONTHLY; "" when absent

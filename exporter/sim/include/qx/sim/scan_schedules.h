@@ -38,8 +38,8 @@ struct ScheduleRec {
   std::string_view tz_code;
   std::string_view tz_offset;
   std::vector<std::uint64_t> webapp_ids;  // direct targets
-  bool multi = false;         // target/webApps (several) vs target/webApp
-  bool list_spelling = false;  // <list> instead of <set> in the target
+  bool multi = false;               // target/webApps (several) vs target/webApp
+  bool list_spelling = false;       // <list> instead of <set> in the target
   std::string_view include_option;  // "" = element absent
   std::vector<std::uint64_t> include_tags;
   std::string_view exclude_option;

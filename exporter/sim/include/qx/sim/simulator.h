@@ -173,7 +173,8 @@ class Simulator {
   // Label values are strings; severity is "1".."5" or "unknown" (QID absent
   // from the KnowledgeBase). Rows with value 0 are omitted unless noted.
   std::string ExpectedJson(int recurrence_min_scans = 2,
-                           std::int64_t max_scan_age_seconds = 30 * 86400) const;
+                           std::int64_t max_scan_age_seconds = 30 *
+                                                               86400) const;
 
   // Requests received per endpoint path (canonical, without trailing slash
   // for QPS paths), including rejected ones.

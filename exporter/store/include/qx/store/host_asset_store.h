@@ -44,10 +44,10 @@ class HostAssetStore {
   // the compact form with ForEachHost instead.
   struct Host {
     CloudProvider cloud_provider = CloudProvider::kNone;
-    std::uint32_t azure = kNoAzure;   // index into azure_sources()
-    std::vector<std::uint64_t> qids;  // one per detection
-    std::uint64_t qweb_host_id = 0;   // 0: not a VM host
-    std::int64_t last_vuln_scan = 0;  // Unix seconds; 0: never scanned
+    std::uint32_t azure = kNoAzure;          // index into azure_sources()
+    std::vector<std::uint64_t> qids;         // one per detection
+    std::uint64_t qweb_host_id = 0;          // 0: not a VM host
+    std::int64_t last_vuln_scan = 0;         // Unix seconds; 0: never scanned
     std::int64_t agent_last_checked_in = 0;  // Unix seconds; 0: no agent
   };
 
