@@ -117,6 +117,9 @@ struct HostMix {
   int stale_scan_percent = 8;
 };
 
+// hostInstanceVulnId values live above 2^32, like the real ones (~1e10).
+inline constexpr std::uint64_t kVulnIdBase = 10'000'000'000ULL;
+
 // qwebHostId of host asset `index`: every third id from kQwebHostIdBase, so
 // that the detection API's hosts unknown to Asset Management (index >=
 // size(), see DetectionModel) fit in between.
