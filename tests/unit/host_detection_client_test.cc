@@ -9,6 +9,9 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -196,6 +199,38 @@ TEST_F(SourcesVsSim, IncrementalWalksEitherWayStayExact) {
     ExpectDetectionsMatchTruth(assets, by_host);
     ExpectDetectionsMatchTruth(assets, by_change);
   }
+}
+
+TEST_F(SourcesVsSim, DetectionWalkSurvivesFaultsOnItsPages) {
+  // A rate-limit answer, a gateway error and a body cut short, each on a
+  // page after the first: retried, the re-read page re-delivers its hosts
+  // and the replace merge makes that harmless.
+  auto fail = [&](const std::string& query) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", sim_->port());
+    Poco::Net::HTTPRequest req("POST", "/sim/fail?" + query,
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setContentLength(0);
+    session.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    session.receiveResponse(resp);
+    ASSERT_EQ(resp.getStatus(), Poco::Net::HTTPResponse::HTTP_OK) << query;
+  };
+  fail("path=/vm/detection/&status=409&wait=0&skip=1");
+  fail("path=/vm/detection/&status=503&skip=2");
+  fail("path=/vm/detection/&status=truncate&skip=3");
+  TransportOptions t;
+  t.base_url = sim_->base_url();
+  RetryPolicy retry;
+  retry.max_attempts = 3;
+  QualysClient client(MakePocoTransport(t), Credentials{"demo", "demo"}, retry,
+                      nullptr, [](std::chrono::milliseconds) {});
+  HostDetectionStore detections;
+  HostDetectionRequest req;
+  req.truncation_limit = 60;
+  FetchHostDetections(client, req, [&](DetectionHost&& h) {
+    detections.Apply(h, HostDetectionStore::Merge::kReplace);
+  });
+  ExpectDetectionsMatchTruth(WalkHostAssets(), detections);
 }
 
 TEST_F(SourcesVsSim, ScanCoverageFromHostAssetsEqualsTruth) {
