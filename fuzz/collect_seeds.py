@@ -9,6 +9,9 @@ without touching this file:
   was_finding     QPS ServiceResponse with Finding, or without records
   knowledge_base  KNOWLEDGE_BASE_VULN_LIST_OUTPUT
   simple_return   SIMPLE_RETURN
+  host_detection  HOST_LIST_VM_DETECTION_OUTPUT
+  was_schedule    QPS ServiceResponse with WasScanSchedule or WebApp, or
+                  without records
   keyword_payload the text of every <response> holding "Regex:" (QID 150141
                   payloads), or a whole non-XML file holding "Regex:"
 SIMPLE_RETURN and HTML bodies are error answers any endpoint can send: they go
@@ -21,7 +24,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-XML_TARGETS = ("host_asset", "was_finding", "knowledge_base", "simple_return")
+XML_TARGETS = ("host_asset", "was_finding", "knowledge_base", "simple_return",
+               "host_detection", "was_schedule")
 MAX_LEN = 262144  # scripts/fuzz -max_len; longer inputs are truncated anyway
 
 
@@ -34,15 +38,21 @@ def xml_targets(data):
         targets.update(XML_TARGETS)
     if b"KNOWLEDGE_BASE" in data or b"<VULN_LIST" in data:
         targets.add("knowledge_base")
+    if b"HOST_LIST_VM_DETECTION_OUTPUT" in data:
+        targets.add("host_detection")
     if b"ServiceResponse" in data:
         has_host = b"<HostAsset" in data
         has_finding = b"<Finding" in data
+        has_schedule = b"<WasScanSchedule" in data or b"<WebApp>" in data
         if has_host:
             targets.add("host_asset")
         if has_finding:
             targets.add("was_finding")
-        if not has_host and not has_finding:  # envelope only: errors, empty pages
-            targets.update(("host_asset", "was_finding"))
+        if has_schedule:
+            targets.add("was_schedule")
+        if not has_host and not has_finding and not has_schedule:
+            # envelope only: errors, empty pages
+            targets.update(("host_asset", "was_finding", "was_schedule"))
     return targets
 
 

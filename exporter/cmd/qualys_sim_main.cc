@@ -41,6 +41,26 @@ DEFINE_int32(vulns_per_host, -1,
              "Detections per host asset (-1: 0-8, mostly 2-4)");
 DEFINE_double(host_change_percent, 6,
               "Share of host assets changed per epoch, percent");
+DEFINE_int32(no_vm_host_percent, 4,
+             "Host assets that are no VM host (no qwebHostId, never "
+             "scanned), percent");
+DEFINE_int32(unscanned_percent, 2,
+             "Host assets that are VM hosts never scanned (qwebHostId, no "
+             "lastVulnScan), percent");
+DEFINE_int32(stale_scan_percent, 8,
+             "Host assets last scanned 91-400 days ago, percent");
+DEFINE_int32(vm_only_host_percent, 5,
+             "Host List Detection hosts unknown to Asset Management, percent "
+             "of the host assets");
+DEFINE_int32(potential_percent, 15,
+             "Vulnerability detections reported as Potential, percent");
+DEFINE_int32(ignored_percent, 4, "Detections ignored by a user, percent");
+DEFINE_int32(disabled_percent, 3, "Detections disabled, percent");
+DEFINE_uint64(scan_schedules, 12,
+              "WAS scan schedules (the first 10 cover every type, activity, "
+              "occurrence, target kind and mail option)");
+DEFINE_uint64(webapps_without_findings, 2,
+              "WAS web apps (with tags) that have no findings");
 DEFINE_int32(was_rescan_percent, 65,
              "Share of web apps rescanned per epoch, percent (at least one "
              "is)");
@@ -116,7 +136,8 @@ bool ParseCloudMix(const std::string& text, std::array<int, 4>* out) {
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(
-      "Qualys API simulator (host assets, WAS findings, KnowledgeBase).\n"
+      "Qualys API simulator (host assets, host detections, WAS findings, "
+      "scan schedules and web apps, KnowledgeBase).\n"
       "The password is read from env QUALYS_SIM_PASSWORD (default demo).");
   FLAGS_logtostderr = true;
   gflags::ParseCommandLineFlags(&argc, &argv, true);
@@ -165,6 +186,38 @@ int main(int argc, char** argv) {
                   "within 0..100";
     return 2;
   }
+  for (int p : {FLAGS_no_vm_host_percent, FLAGS_unscanned_percent,
+                FLAGS_stale_scan_percent, FLAGS_vm_only_host_percent,
+                FLAGS_potential_percent, FLAGS_ignored_percent,
+                FLAGS_disabled_percent}) {
+    if (p < 0 || p > 100) {
+      LOG(ERROR) << "the coverage and detection percentages must be within "
+                    "0..100";
+      return 2;
+    }
+  }
+  if (FLAGS_no_vm_host_percent + FLAGS_unscanned_percent +
+          FLAGS_stale_scan_percent >
+      100) {
+    LOG(ERROR) << "--no_vm_host_percent + --unscanned_percent + "
+                  "--stale_scan_percent must be at most 100";
+    return 2;
+  }
+  if (FLAGS_scan_schedules > 100000 || FLAGS_webapps_without_findings > 1000) {
+    LOG(ERROR) << "--scan_schedules must be at most 100000 and "
+                  "--webapps_without_findings at most 1000";
+    return 2;
+  }
+  opts.host_mix.no_vm_host_percent = FLAGS_no_vm_host_percent;
+  opts.host_mix.unscanned_percent = FLAGS_unscanned_percent;
+  opts.host_mix.stale_scan_percent = FLAGS_stale_scan_percent;
+  opts.detection_mix.vm_only_host_percent = FLAGS_vm_only_host_percent;
+  opts.detection_mix.potential_percent = FLAGS_potential_percent;
+  opts.detection_mix.ignored_percent = FLAGS_ignored_percent;
+  opts.detection_mix.disabled_percent = FLAGS_disabled_percent;
+  opts.scan_schedules = static_cast<std::size_t>(FLAGS_scan_schedules);
+  opts.webapps_without_findings =
+      static_cast<std::size_t>(FLAGS_webapps_without_findings);
   opts.host_mix.vulns_per_host = FLAGS_vulns_per_host;
   opts.host_mix.change_percent = FLAGS_host_change_percent;
   opts.was_rescan_percent = static_cast<unsigned>(FLAGS_was_rescan_percent);

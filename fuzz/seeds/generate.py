@@ -165,6 +165,110 @@ No internal link found matching with this regex.
 </ServiceResponse>
 """
 
+HOST_DETECTION = XML_DECL + """<!DOCTYPE HOST_LIST_VM_DETECTION_OUTPUT SYSTEM "https://qualysapi.qualys.com/api/2.0/fo/asset/host/vm/detection/host_list_vm_detection_output.dtd">
+<!-- This report was generated with an evaluation version of Qualys //-->
+<HOST_LIST_VM_DETECTION_OUTPUT>
+  <RESPONSE>
+    <DATETIME>2024-03-08T20:20:01Z</DATETIME>
+    <HOST_LIST>
+      <HOST>
+        <ID>18446744073709551615</ID>
+        <ASSET_ID>84047683</ASSET_ID>
+        <IP>10.50.2.111</IP>
+        <TRACKING_METHOD>QAGENT</TRACKING_METHOD>
+        <OS><![CDATA[Windows 2016/2019/10]]></OS>
+        <LAST_VM_SCANNED_DATE>2023-07-03T06:23:47Z</LAST_VM_SCANNED_DATE>
+        <DETECTION_LIST>
+          <DETECTION>
+            <UNIQUE_VULN_ID>5555555555</UNIQUE_VULN_ID>
+            <QID>38173</QID>
+            <TYPE>Confirmed</TYPE>
+            <SEVERITY>2</SEVERITY>
+            <PORT>443</PORT>
+            <PROTOCOL>tcp</PROTOCOL>
+            <SSL>1</SSL>
+            <RESULTS><![CDATA[Certificate #0 <b>]]]]><![CDATA[></b>]]></RESULTS>
+            <STATUS>Re-Opened</STATUS>
+            <QDS severity="LOW">35</QDS>
+            <LAST_UPDATE_DATETIME>2024-03-08T20:15:41Z</LAST_UPDATE_DATETIME>
+            <IS_IGNORED>0</IS_IGNORED>
+            <IS_DISABLED>1</IS_DISABLED>
+          </DETECTION>
+          <DETECTION><QID>45017</QID><TYPE>Info</TYPE><STATUS>Fixed</STATUS></DETECTION>
+          <DETECTION><QID>1</QID><TYPE>Potential</TYPE><SEVERITY>9</SEVERITY><STATUS>New</STATUS><FQDN>a</FQDN><INSTANCE>b</INSTANCE></DETECTION>
+        </DETECTION_LIST>
+      </HOST>
+      <HOST><ID>2</ID><DETECTION_LIST/></HOST>
+    </HOST_LIST>
+    <WARNING>
+      <CODE>1980</CODE>
+      <TEXT>2 record limit exceeded. Use URL to get next batch of results.</TEXT>
+      <URL><![CDATA[https://qualysapi.qualys.com/api/2.0/fo/asset/host/vm/detection/?action=list&truncation_limit=2&id_min=3]]></URL>
+    </WARNING>
+  </RESPONSE>
+</HOST_LIST_VM_DETECTION_OUTPUT>
+"""
+
+HOST_DETECTION_NUMBERS = XML_DECL + """<HOST_LIST_VM_DETECTION_OUTPUT><RESPONSE><HOST_LIST>
+<HOST><ID> 12 </ID><DETECTION_LIST><DETECTION><QID>1e3</QID><PORT>65536</PORT><SSL>2</SSL><IS_IGNORED>true</IS_IGNORED></DETECTION></DETECTION_LIST></HOST>
+<HOST><ID>18446744073709551616</ID><HOST><ID>1</ID></HOST></HOST>
+<HOST><DETECTION_LIST><DETECTION><QID>5</QID></DETECTION></DETECTION_LIST></HOST>
+</HOST_LIST><CODE>1905</CODE></RESPONSE></HOST_LIST_VM_DETECTION_OUTPUT>
+"""
+
+HOST_DETECTION_EMPTY = XML_DECL + """<!DOCTYPE HOST_LIST_VM_DETECTION_OUTPUT SYSTEM "https://qualysapi.qualys.com/api/2.0/fo/asset/host/vm/detection/host_list_vm_detection_output.dtd">
+<HOST_LIST_VM_DETECTION_OUTPUT><RESPONSE><DATETIME>2020-09-27T01:29:21Z</DATETIME></RESPONSE></HOST_LIST_VM_DETECTION_OUTPUT>
+<!-- trailing comment //-->
+"""
+
+SCHEDULE_PAGE = XML_DECL + """<ServiceResponse xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="https://qualysapi.qualys.com/qps/xsd/3.0/was/wasscanschedule.xsd">
+  <responseCode>SUCCESS</responseCode>
+  <count>3</count>
+  <hasMoreRecords>true</hasMoreRecords>
+  <lastId>807150</lastId>
+  <data>
+    <WasScanSchedule>
+      <id>714393</id>
+      <name><![CDATA[Create Schedule & <more>]]></name>
+      <type>VULNERABILITY</type>
+      <active>true</active>
+      <nextLaunchDate>2021-04-10T16:50:11Z</nextLaunchDate>
+      <scheduling><startDate>2021-03-25T09:50:11Z</startDate><timeZone><code>America/Vancouver</code><offset>-07:00</offset></timeZone><occurrenceType>WEEKLY</occurrenceType></scheduling>
+      <target><webApp><id>4830580</id></webApp></target>
+      <sendMail>true</sendMail>
+      <sendMailFromAddressOption>OWNER</sendMailFromAddressOption>
+    </WasScanSchedule>
+    <WasScanSchedule>
+      <id>807146</id>
+      <type>DISCOVERY</type>
+      <active>false</active>
+      <target>
+        <webApps><count>2</count><set><WebApp><id>1</id></WebApp><WebApp><id>2</id></WebApp></set></webApps>
+        <tags>
+          <included><option>ALL</option><tagList><set><Tag><id>68447639</id></Tag><Tag><id>68448550</id></Tag></set></tagList></included>
+          <excluded><option>ANY</option><tagList><list><Tag><id>68449461</id></Tag></list></tagList></excluded>
+        </tags>
+      </target>
+      <sendMail>false</sendMail>
+      <sendMailFromAddressOption>OWNER</sendMailFromAddressOption>
+    </WasScanSchedule>
+    <WasScanSchedule><id>807150</id><sendMail/></WasScanSchedule>
+  </data>
+</ServiceResponse>
+"""
+
+WEBAPP_PAGE = XML_DECL + """<ServiceResponse>
+  <responseCode>SUCCESS</responseCode>
+  <count>2</count>
+  <hasMoreRecords>false</hasMoreRecords>
+  <data>
+    <WebApp><id>238483924</id><name><![CDATA[http://rest.vulnweb.com/]]></name><tags><count>0</count></tags></WebApp>
+    <WebApp><id>238483925</id><url><![CDATA[https://shop.example.com/?a=1&b=2]]></url>
+      <tags><count>2</count><list><Tag><id>68447639</id><name>PCI</name></Tag><Tag><id>18446744073709551616</id></Tag></list></tags></WebApp>
+  </data>
+</ServiceResponse>
+"""
+
 KB = XML_DECL + """<!DOCTYPE KNOWLEDGE_BASE_VULN_LIST_OUTPUT SYSTEM "https://qualysapi.qualys.com/api/2.0/fo/knowledge_base/vuln/knowledge_base_vuln_list_output.dtd">
 <KNOWLEDGE_BASE_VULN_LIST_OUTPUT>
   <RESPONSE>
@@ -272,6 +376,14 @@ ROOTS = {
                        "<RESPONSE><VULN_LIST><VULN><QID>1</QID><SEVERITY_LEVEL>3</SEVERITY_LEVEL>"
                        "<TITLE>{ent}</TITLE></VULN></VULN_LIST></RESPONSE>"),
     "simple_return": ("SIMPLE_RETURN", "<RESPONSE><CODE>1965</CODE><TEXT>{ent}</TEXT></RESPONSE>"),
+    "host_detection": ("HOST_LIST_VM_DETECTION_OUTPUT",
+                       "<RESPONSE><HOST_LIST><HOST><ID>1</ID><IP>{ent}</IP><DETECTION_LIST>"
+                       "<DETECTION><QID>1</QID><STATUS>{ent}</STATUS></DETECTION>"
+                       "</DETECTION_LIST></HOST></HOST_LIST></RESPONSE>"),
+    "was_schedule": ("ServiceResponse",
+                     "<responseCode>SUCCESS</responseCode><data><WasScanSchedule><id>1</id>"
+                     "<name>{ent}</name></WasScanSchedule><WebApp><id>2</id><name>{ent}</name>"
+                     "</WebApp></data>"),
 }
 
 
@@ -353,6 +465,26 @@ def seeds():
     }
     t.update(truncations("rate-limit-1965.xml", SR_RATE))
     t.update(hostile("simple_return"))
+
+    t = out["host_detection"] = {
+        "page.xml": HOST_DETECTION,
+        "odd-numbers.xml": HOST_DETECTION_NUMBERS,
+        "no-hosts.xml": HOST_DETECTION_EMPTY,
+        "simple-return-http200.xml": SR_AUTH,
+        "simple-return-409.xml": SR_RATE,
+    }
+    t.update(truncations("page.xml", HOST_DETECTION))
+    t.update(hostile("host_detection"))
+
+    t = out["was_schedule"] = {
+        "schedules.xml": SCHEDULE_PAGE,
+        "webapps.xml": WEBAPP_PAGE,
+        "error-invalid-request.xml": QPS_ERROR,
+        "empty-page-more-records.xml": HOST_EMPTY_MORE,
+        "simple-return-409.xml": SR_CONC,
+    }
+    t.update(truncations("schedules.xml", SCHEDULE_PAGE))
+    t.update(hostile("was_schedule"))
     return out
 
 

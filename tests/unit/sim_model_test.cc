@@ -340,6 +340,9 @@ TEST(SimHostAssetsTest, MixKnobsShapeTheEstate) {
   mix.cloud_weights = {1, 0, 0, 0};
   mix.vulns_per_host = 5;
   mix.change_percent = 1;
+  // Hosts that were never scanned carry no detections.
+  mix.no_vm_host_percent = 0;
+  mix.unscanned_percent = 0;
   const HostAssetGenerator gen(3, 20000, kBase, mix);
   std::size_t changed = 0;
   for (std::uint64_t i = 0; i < gen.size(); ++i) {

@@ -1,7 +1,9 @@
 // ServiceResponse of /qps/rest/2.0/search/am/hostasset:
 //
 //   ServiceResponse/{responseCode,count,hasMoreRecords,lastId}
-//   ServiceResponse/data/HostAsset/{id,name,modified,vulnsUpdated}
+//   ServiceResponse/data/HostAsset/{id,name,modified,vulnsUpdated,qwebHostId,
+//        lastVulnScan}
+//   .../HostAsset/agentInfo/lastCheckedIn
 //   .../HostAsset/sourceInfo/list/AzureAssetSourceSimple/
 //        {subscriptionId,resourceGroupName,virtualNetwork,subnet,location,state}
 //   .../HostAsset/sourceInfo/list/{Ec2AssetSourceSimple,GcpAssetSourceSimple,
@@ -21,6 +23,9 @@ enum Id : int {
   kAssetName,
   kAssetModified,
   kAssetVulnsUpdated,
+  kAssetQwebHostId,
+  kAssetLastVulnScan,
+  kAgentLastCheckedIn,
   kAzure,
   kAzureSubscription,
   kAzureResourceGroup,
@@ -50,6 +55,9 @@ const sax::PathTable& Table() {
     add(kAssetName, "name");
     add(kAssetModified, "modified");
     add(kAssetVulnsUpdated, "vulnsUpdated");
+    add(kAssetQwebHostId, "qwebHostId");
+    add(kAssetLastVulnScan, "lastVulnScan");
+    add(kAgentLastCheckedIn, "agentInfo/lastCheckedIn");
     constexpr std::string_view kAz = "sourceInfo/list/AzureAssetSourceSimple";
     auto az = [&add, kAz](int id, std::string_view field) {
       add(id, std::string(kAz) + "/" + std::string(field));
@@ -129,6 +137,15 @@ class HostAssetHandler final : public sax::PathHandler {
         break;
       case kAssetVulnsUpdated:
         asset_.vulns_updated = text;
+        break;
+      case kAssetQwebHostId:
+        asset_.qweb_host_id = ToU64(text);
+        break;
+      case kAssetLastVulnScan:
+        asset_.last_vuln_scan = text;
+        break;
+      case kAgentLastCheckedIn:
+        asset_.agent_last_checked_in = text;
         break;
       case kAzure:
         azure_ = nullptr;

@@ -176,4 +176,24 @@ SearchProgress SearchWasFindings(
       on_page);
 }
 
+SearchProgress SearchWasScanSchedules(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(WasScanSchedule&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page) {
+  return SearchAllPages(
+      client, request,
+      [&](std::istream& in) { return ParseWasScanSchedulePage(in, on_record); },
+      on_page);
+}
+
+SearchProgress SearchWebApps(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(WebApp&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page) {
+  return SearchAllPages(
+      client, request,
+      [&](std::istream& in) { return ParseWebAppPage(in, on_record); },
+      on_page);
+}
+
 }  // namespace qx

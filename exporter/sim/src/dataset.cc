@@ -10,6 +10,7 @@
 
 #include "qx/sim/json_writer.h"
 #include "qx/sim/knowledge_base.h"
+#include "qx/sim/source_truth.h"
 
 namespace qx::sim {
 namespace {
@@ -89,12 +90,17 @@ Seconds ResolveTimeBase(Seconds time_base) {
 Dataset::Dataset(std::uint64_t seed, std::size_t host_assets,
                  std::size_t webapps, std::size_t findings_per_webapp,
                  Seconds time_base, HostMix host_mix,
-                 unsigned was_rescan_percent, Seconds processing_lag)
+                 unsigned was_rescan_percent, DetectionMix detection_mix,
+                 std::size_t schedules, std::size_t webapps_without_findings,
+                 Seconds processing_lag)
     : hosts_(seed, host_assets, ResolveTimeBase(time_base), host_mix),
       fixed_clock_(time_base != 0),
       epoch_times_{ResolveTimeBase(time_base)},
       was_(seed, webapps, findings_per_webapp, epoch_times_.front(),
-           was_rescan_percent, processing_lag) {}
+           was_rescan_percent, processing_lag),
+      detections_(hosts_, detection_mix),
+      schedules_(seed, was_.webapps(), epoch_times_.front(), schedules,
+                 webapps_without_findings) {}
 
 Seconds Dataset::now() const {
   std::shared_lock lock(mu_);
@@ -121,7 +127,8 @@ int Dataset::Advance() {
   return next;
 }
 
-std::string Dataset::ExpectedJson(int recurrence_min_scans) const {
+std::string Dataset::ExpectedJson(int recurrence_min_scans,
+                                  Seconds max_scan_age) const {
   std::shared_lock lock(mu_);
   const int epoch = epoch_.load();
   const HostTruth hosts = ComputeHostTruth(hosts_, epoch_times_);
@@ -233,6 +240,11 @@ std::string Dataset::ExpectedJson(int recurrence_min_scans) const {
     j.EndObject();
   }
   j.EndArray();
+  // now() without taking the lock again.
+  const Seconds now = fixed_clock_ ? epoch_times_.back()
+                                   : std::max(epoch_times_.back(), WallClock());
+  WriteSourceTruth(j, hosts_, detections_, schedules_, epoch_times_, now,
+                   max_scan_age);
   j.EndObject();
   return out;
 }

@@ -167,11 +167,10 @@ void Router::Handle(HTTPServerRequest& req, HTTPServerResponse& resp) {
     return;
   }
   const std::string stripped = StripSlash(raw_path);
-  if (stripped == kHostAssetPath || stripped == kFindingPath ||
-      stripped == kHostAssetCountPath || stripped == kFindingCountPath) {
+  if (IsQpsPath(stripped)) {
     ctx.path = stripped;
-  } else if (stripped == StripSlash(std::string(kKnowledgeBasePath))) {
-    ctx.path = std::string(kKnowledgeBasePath);
+  } else if (IsV2Path(stripped + "/")) {
+    ctx.path = stripped + "/";
   } else {
     ctx.path = raw_path;
   }
@@ -185,10 +184,8 @@ void Router::Handle(HTTPServerRequest& req, HTTPServerResponse& resp) {
       Control(ctx);
       return;
     }
-    const bool qps = ctx.path == kHostAssetPath ||
-                     ctx.path == kHostAssetCountPath ||
-                     ctx.path == kFindingPath || ctx.path == kFindingCountPath;
-    const bool v2 = ctx.path == kKnowledgeBasePath;
+    const bool qps = IsQpsPath(ctx.path);
+    const bool v2 = IsV2Path(ctx.path);
     if (uri.size() > kMaxUri) {
       // What the gateway answers to over-long GET URLs.
       Send(resp, HTTPResponse::HTTP_REQUESTURITOOLONG, "text/html",
@@ -220,6 +217,13 @@ void Router::Dispatch(Context& ctx) {
     HostAssets(ctx, ctx.path == kHostAssetCountPath);
   } else if (ctx.path == kFindingPath || ctx.path == kFindingCountPath) {
     WasFindings(ctx, ctx.path == kFindingCountPath);
+  } else if (ctx.path == kScheduleSearchPath ||
+             ctx.path == kScheduleCountPath) {
+    WasScanSchedules(ctx, ctx.path == kScheduleCountPath);
+  } else if (ctx.path == kWebAppSearchPath || ctx.path == kWebAppCountPath) {
+    WebApps(ctx, ctx.path == kWebAppCountPath);
+  } else if (ctx.path == kHostDetectionPath) {
+    HostDetections(ctx);
   } else {
     KnowledgeBase(ctx);
   }
@@ -227,16 +231,14 @@ void Router::Dispatch(Context& ctx) {
 
 void Router::Unauthorized(Context& ctx) {
   ctx.resp.set("WWW-Authenticate", "Basic realm=\"Qualys\"");
-  if (ctx.path == kKnowledgeBasePath) {
+  if (IsV2Path(ctx.path)) {
     Send(ctx.resp, HTTPResponse::HTTP_UNAUTHORIZED, kV2Type,
          RenderSimpleReturn("", "Bad Login/Password", data_->now()));
     return;
   }
-  const bool host_path =
-      ctx.path == kHostAssetPath || ctx.path == kHostAssetCountPath;
   Send(ctx.resp, HTTPResponse::HTTP_UNAUTHORIZED, kQpsType,
-       RenderQpsError(host_path ? kHostAssetXsd : kFindingXsd,
-                      "INVALID_CREDENTIALS", "Bad Login/Password",
+       RenderQpsError(QpsXsdFor(ctx.path), "INVALID_CREDENTIALS",
+                      "Bad Login/Password",
                       "Check the user name and password."));
 }
 
@@ -318,7 +320,7 @@ bool Router::ApplyFault(Context& ctx) {
   }
   if (fault.status == 0) return false;
   const auto status = static_cast<HTTPResponse::HTTPStatus>(fault.status);
-  const bool qps = ctx.path != kKnowledgeBasePath;
+  const bool qps = !IsV2Path(ctx.path);
   if (fault.status == 401) {
     // As after a password rotation: the API rejects the credentials.
     Unauthorized(ctx);
@@ -351,9 +353,7 @@ bool Router::ApplyFault(Context& ctx) {
     Send(ctx.resp, status, "text/html", GatewayHtml(fault.status));
   } else if (qps) {
     Send(ctx.resp, status, kQpsType,
-         RenderQpsError(ctx.path.find("/am/") != std::string::npos
-                            ? kHostAssetXsd
-                            : kFindingXsd,
+         RenderQpsError(QpsXsdFor(ctx.path),
                         fault.code.empty() ? "OTHER_ERROR" : fault.code,
                         "An error occurred during request processing. Please "
                         "contact your account manager."));
@@ -387,8 +387,23 @@ void Router::Control(Context& ctx) {
     SendJson(resp, out);
   } else if (ctx.path == "/sim/expected" && method == "GET") {
     const auto min_scans = ToUint(Param(params, "min_scans", "2")).value_or(2);
-    SendJson(resp, data_->ExpectedJson(static_cast<int>(
-                       std::min<std::uint64_t>(min_scans, 1000))));
+    // max_scan_age: seconds, or a number with a d, h or m suffix.
+    std::string age = Param(params, "max_scan_age", "30d");
+    Seconds unit = 1;
+    if (!age.empty() &&
+        (age.back() == 'd' || age.back() == 'h' || age.back() == 'm')) {
+      unit = age.back() == 'd' ? kDay : age.back() == 'h' ? kHour : kMinute;
+      age.pop_back();
+    }
+    const auto amount = ToUint(age);
+    if (!amount || *amount > 100'000'000) {
+      SendJson(resp, "{\"error\":\"max_scan_age must be seconds or Nd/Nh/Nm\"}",
+               HTTPResponse::HTTP_BAD_REQUEST);
+      return;
+    }
+    SendJson(resp, data_->ExpectedJson(static_cast<int>(std::min<std::uint64_t>(
+                                           min_scans, 1000)),
+                                       static_cast<Seconds>(*amount) * unit));
   } else if (ctx.path == "/sim/stats" && method == "GET") {
     j.BeginObject();
     for (const auto& [path, n] : RequestCounts()) j.FieldUint(path, n);

@@ -46,15 +46,8 @@ constexpr std::string_view kKbParams[] = {
 
 }  // namespace
 
-void Router::KnowledgeBase(Context& ctx) {
+bool Router::V2Limits(Context& ctx, int running) {
   const Seconds now = data_->now();
-  // Usage limits, as the API reports them on every v2 call.
-  struct Running {
-    std::atomic<int>& n;
-    int value;
-    explicit Running(std::atomic<int>& c) : n(c), value(++c) {}
-    ~Running() { --n; }
-  } running(v2_running_);
   std::uint32_t calls = 0;
   Seconds to_wait = 0;
   {
@@ -79,7 +72,7 @@ void Router::KnowledgeBase(Context& ctx) {
   resp.set("X-RateLimit-Remaining", std::to_string(remaining));
   resp.set("X-Concurrency-Limit-Limit",
            std::to_string(options_.concurrency_limit));
-  resp.set("X-Concurrency-Limit-Running", std::to_string(running.value));
+  resp.set("X-Concurrency-Limit-Running", std::to_string(running));
   if (options_.enforce_rate_limit && calls > options_.rate_limit) {
     resp.set("X-RateLimit-ToWait-Sec", std::to_string(to_wait));
     Send(resp, HTTPResponse::HTTP_CONFLICT, kV2Type,
@@ -87,10 +80,10 @@ void Router::KnowledgeBase(Context& ctx) {
                             "This API cannot be run again for another " +
                                 std::to_string(to_wait) + " seconds.",
                             now, to_wait));
-    return;
+    return false;
   }
   if (options_.enforce_rate_limit &&
-      running.value > static_cast<int>(options_.concurrency_limit)) {
+      running > static_cast<int>(options_.concurrency_limit)) {
     resp.set("X-RateLimit-ToWait-Sec", "0");
     Send(resp, HTTPResponse::HTTP_CONFLICT, kV2Type,
          RenderSimpleReturn("1960",
@@ -98,9 +91,18 @@ void Router::KnowledgeBase(Context& ctx) {
                                 std::to_string(options_.concurrency_limit) +
                                 " currently running instances have finished.",
                             now));
-    return;
+    return false;
   }
   resp.set("X-RateLimit-ToWait-Sec", "0");
+  return true;
+}
+
+void Router::KnowledgeBase(Context& ctx) {
+  const Seconds now = data_->now();
+  // Usage limits, as the API reports them on every v2 call.
+  const V2Running running(v2_running_);
+  if (!V2Limits(ctx, running.value)) return;
+  auto& resp = ctx.resp;
 
   auto error = [&](std::string_view code, const std::string& text) {
     Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kV2Type,

@@ -16,7 +16,6 @@ constexpr std::uint64_t kHostIdBase = 4'294'966'296ULL;
 constexpr std::uint64_t kHostIdStride = 8;
 // hostInstanceVulnId values live above 2^32 (like the real ones, ~1e10);
 // a few exceed 2^53 so a double-based parser would corrupt them.
-constexpr std::uint64_t kVulnIdBase = 10'000'000'000ULL;
 constexpr std::uint64_t kVulnIdHuge = (1ULL << 53) + 1;
 
 enum Salt : std::uint64_t {
@@ -323,6 +322,7 @@ void HostAssetGenerator::GenerateBase(std::uint64_t index,
     v.last_found = h->last_vuln_scan;
     h->vulns.push_back(v);
   }
+  GenerateCoverage(h);
 }
 
 void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
@@ -330,14 +330,23 @@ void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
   Rng rng(
       {seed_, h->index, static_cast<std::uint64_t>(epoch), kSaltChangeBody});
   h->modified = at + rng.Range(1, kStampSpread);
-  h->last_vuln_scan = h->modified;
   h->source_updated = h->modified;
+  // A host that was never scanned stays so: only its asset data changes.
+  const bool scanned = h->vm_scanned;
+  if (scanned) h->last_vuln_scan = h->modified;
   bool vulns_changed = false;
-  switch (rng.Below(3)) {
+  switch (scanned ? rng.Below(3) : 2) {
     case 0:  // a detection got fixed
       if (!h->vulns.empty()) {
-        h->vulns.erase(h->vulns.begin() +
-                       static_cast<std::ptrdiff_t>(rng.Index(h->vulns.size())));
+        const auto pos =
+            static_cast<std::ptrdiff_t>(rng.Index(h->vulns.size()));
+        HostVulnRec fixed = h->vulns[static_cast<std::size_t>(pos)];
+        h->vulns.erase(h->vulns.begin() + pos);
+        std::erase_if(h->fixed_vulns,
+                      [&](const HostVulnRec& v) { return v.qid == fixed.qid; });
+        fixed.fixed = h->last_vuln_scan;
+        fixed.reopened = false;
+        h->fixed_vulns.push_back(fixed);
         vulns_changed = true;
       }
       break;
@@ -354,6 +363,16 @@ void HostAssetGenerator::ApplyChange(int epoch, Seconds at,
             (h->index % 97 == 13 ? kVulnIdHuge : kVulnIdBase) + h->index * 64 +
             p;
         v.first_found = h->last_vuln_scan;
+        // Found again after a fix: the detection is re-opened.
+        auto was_fixed =
+            std::find_if(h->fixed_vulns.begin(), h->fixed_vulns.end(),
+                         [&](const HostVulnRec& f) { return f.qid == v.qid; });
+        if (was_fixed != h->fixed_vulns.end()) {
+          v.first_found = was_fixed->first_found;
+          v.reopened = true;
+          v.reopened_at = h->last_vuln_scan;
+          h->fixed_vulns.erase(was_fixed);
+        }
         h->vulns.push_back(v);
         vulns_changed = true;
       }

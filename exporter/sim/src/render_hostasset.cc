@@ -198,8 +198,10 @@ void WriteHostAsset(XmlWriter& w, const HostAssetGenerator& gen,
     }
     if (h.cloud == Cloud::kNone || h.extra_asset_source) w.Empty("AssetSource");
   }
-  w.Number("qwebHostId", 215'000'000 + h.index);
-  if (h.salt % 4 == 0) w.Date("lastComplianceScan", h.last_vuln_scan - kDay);
+  if (h.has_qweb_host) w.Number("qwebHostId", h.qweb_host_id);
+  if (h.salt % 4 == 0 && h.vm_scanned) {
+    w.Date("lastComplianceScan", h.last_vuln_scan - kDay);
+  }
   w.Date("lastSystemBoot", h.last_boot);
   w.Text("lastLoggedOnUser", windows ? "CORP\\svc_backup" : "root");
   w.Text("fqdn", h.cloud == Cloud::kAws ? h.name : h.name + ".internal");
@@ -329,7 +331,7 @@ void WriteHostAsset(XmlWriter& w, const HostAssetGenerator& gen,
     w.Text("gatewayAddress", Ip((h.private_ip & 0xffffff00u) | 1u));
     w.Text("hostname", h.name);
   }
-  w.Date("lastVulnScan", h.last_vuln_scan);
+  if (h.vm_scanned) w.Date("lastVulnScan", h.last_vuln_scan);
   w.Date("vulnsUpdated", h.vulns_updated);
   w.Text("isDockerHost", "false");
 }

@@ -68,7 +68,9 @@ struct Simulator::Impl {
       : options(std::move(o)),
         data(options.seed, options.host_assets, options.webapps,
              options.findings_per_webapp, options.time_base, options.host_mix,
-             options.was_rescan_percent, options.processing_lag_sec),
+             options.was_rescan_percent, options.detection_mix,
+             options.scan_schedules, options.webapps_without_findings,
+             options.processing_lag_sec),
         router(options, &data),
         pool(2, std::max(2, options.http_threads) + 2, 60) {}
 
@@ -156,8 +158,9 @@ void Simulator::Advance() { impl_->data.Advance(); }
 
 int Simulator::epoch() const { return impl_->data.epoch(); }
 
-std::string Simulator::ExpectedJson(int recurrence_min_scans) const {
-  return impl_->data.ExpectedJson(recurrence_min_scans);
+std::string Simulator::ExpectedJson(int recurrence_min_scans,
+                                    std::int64_t max_scan_age_seconds) const {
+  return impl_->data.ExpectedJson(recurrence_min_scans, max_scan_age_seconds);
 }
 
 std::map<std::string, std::uint64_t> Simulator::RequestCounts() const {

@@ -105,6 +105,17 @@ void BinaryStateWriter::Commit() {
 
 std::unique_ptr<BinaryStateReader> BinaryStateReader::Open(
     const std::filesystem::path& path, std::string_view kind) {
+  std::string got;
+  auto r = OpenAnyKind(path, &got);
+  if (r && got != kind) {
+    throw StateError("state file " + path.string() + " holds '" + got +
+                     "', expected '" + std::string(kind) + "'");
+  }
+  return r;
+}
+
+std::unique_ptr<BinaryStateReader> BinaryStateReader::OpenAnyKind(
+    const std::filesystem::path& path, std::string* kind) {
   auto content = ReadFileIfExists(path);
   if (!content) return nullptr;
   std::string& data = *content;
@@ -127,11 +138,7 @@ std::unique_ptr<BinaryStateReader> BinaryStateReader::Open(
   }
   std::unique_ptr<BinaryStateReader> r(
       new BinaryStateReader(std::move(data), kMagic.size(), body_end, p));
-  std::string got = r->Str();
-  if (got != kind) {
-    throw StateError("state file " + p + " holds '" + got + "', expected '" +
-                     std::string(kind) + "'");
-  }
+  *kind = r->Str();
   return r;
 }
 

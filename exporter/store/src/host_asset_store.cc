@@ -3,13 +3,11 @@
 #include <algorithm>
 #include <limits>
 
-#include "qx/store/binary_state.h"
-#include "qx/store/state_file.h"
+#include "qx/records/timestamp.h"
 
 namespace qx {
 namespace {
 
-constexpr char kKind[] = "host-asset-store-v1";
 constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
 constexpr std::size_t kMinBuckets = 16;
 // Compact the QID pool when garbage is more than half of it and at least
@@ -17,6 +15,16 @@ constexpr std::size_t kMinBuckets = 16;
 constexpr std::size_t kCompactMin = std::size_t{1} << 16;
 // DistinctQids uses a bitmap up to this QID (8 MiB), sorting above it.
 constexpr std::uint32_t kBitmapMaxQid = std::uint32_t{1} << 26;
+
+// ISO-8601 -> Unix seconds in 32 bits; 0 when empty, malformed or before
+// 1970 (counted as never), saturated after 2106.
+std::uint32_t Seconds32(std::string_view iso) {
+  if (iso.empty()) return 0;
+  const auto t = ParseIsoTimestamp(iso);
+  if (!t || *t <= 0) return 0;
+  return static_cast<std::uint32_t>(
+      std::min<std::int64_t>(*t, std::numeric_limits<std::uint32_t>::max()));
+}
 
 std::uint64_t Mix(std::uint64_t x) {
   x ^= x >> 33;
@@ -191,6 +199,9 @@ void HostAssetStore::Insert(std::uint64_t id, CloudProvider provider,
     azure_.push_back(kNoAzure);
     qid_begin_.push_back(0);
     qid_count_.push_back(0);
+    qweb_.push_back(0);
+    last_scan_.push_back(0);
+    checked_in_.push_back(0);
   }
   provider_[slot] = static_cast<std::uint8_t>(provider);
   azure_[slot] = azure;
@@ -199,20 +210,31 @@ void HostAssetStore::Insert(std::uint64_t id, CloudProvider provider,
   ++live_;
 }
 
+void HostAssetStore::SetCoverage(std::uint32_t slot, std::uint64_t qweb,
+                                 std::uint32_t last_scan,
+                                 std::uint32_t checked_in) {
+  qweb_[slot] = qweb;
+  last_scan_[slot] = last_scan;
+  checked_in_[slot] = checked_in;
+}
+
 void HostAssetStore::Upsert(HostAsset&& asset) {
   scratch_.clear();
   scratch_.reserve(asset.vulns.size());
   for (const auto& v : asset.vulns) scratch_.push_back(Encode(v.qid));
   const std::uint32_t azure =
       asset.azure ? InternAzure(std::move(*asset.azure)) : kNoAzure;
-  const std::uint32_t slot = Find(asset.id);
+  std::uint32_t slot = Find(asset.id);
   if (slot == kNoSlot) {
     Insert(asset.id, asset.cloud_provider, azure);
-    return;
+    slot = Find(asset.id);
+  } else {
+    provider_[slot] = static_cast<std::uint8_t>(asset.cloud_provider);
+    azure_[slot] = azure;
+    StoreQids(slot);
   }
-  provider_[slot] = static_cast<std::uint8_t>(asset.cloud_provider);
-  azure_[slot] = azure;
-  StoreQids(slot);
+  SetCoverage(slot, asset.qweb_host_id, Seconds32(asset.last_vuln_scan),
+              Seconds32(asset.agent_last_checked_in));
 }
 
 void HostAssetStore::Erase(std::uint64_t id) {
@@ -224,6 +246,7 @@ void HostAssetStore::Erase(std::uint64_t id) {
   qid_begin_[slot] = 0;
   provider_[slot] = kFreeSlot;
   azure_[slot] = kNoAzure;
+  SetCoverage(slot, 0, 0, 0);
   free_slots_.push_back(slot);
   --live_;
   MaybeCompact();
@@ -238,6 +261,9 @@ HostAssetStore::Host HostAssetStore::Materialize(std::uint32_t slot) const {
   QidRange qids(pool_.cbegin() + qid_begin_[slot], qid_count_[slot],
                 wide_qids_.data());
   h.qids.assign(qids.begin(), qids.end());
+  h.qweb_host_id = qweb_[slot];
+  h.last_vuln_scan = last_scan_[slot];
+  h.agent_last_checked_in = checked_in_[slot];
   return h;
 }
 
@@ -303,89 +329,17 @@ std::size_t HostAssetStore::MemoryBytes() const {
   std::size_t n = ids_.capacity() * sizeof(std::uint64_t) +
                   provider_.capacity() + azure_.capacity() * 4 +
                   qid_begin_.capacity() * 4 + qid_count_.capacity() * 4 +
-                  free_slots_.capacity() * 4 + index_.capacity() * 4 +
-                  pool_.size() * 4 + wide_qids_.capacity() * 8 +
-                  wide_index_.size() * 32 + scratch_.capacity() * 4;
+                  qweb_.capacity() * 8 + last_scan_.capacity() * 4 +
+                  checked_in_.capacity() * 4 + free_slots_.capacity() * 4 +
+                  index_.capacity() * 4 + pool_.size() * 4 +
+                  wide_qids_.capacity() * 8 + wide_index_.size() * 32 +
+                  scratch_.capacity() * 4;
   for (const auto& s : azure_sources_) {
     n += 2 * (sizeof(AzureSource) + s.subscription_id.capacity() +
               s.resource_group.capacity() + s.vnet.capacity() +
               s.subnet.capacity() + s.location.capacity() + s.state.capacity());
   }
   return n;
-}
-
-// ----------------------------------------------------------- durability
-
-void HostAssetStore::Save(const std::filesystem::path& path) const {
-  BinaryStateWriter w(path, kKind);
-  w.U64(azure_sources_.size());
-  for (const auto& s : azure_sources_) {
-    for (const auto* f : {&s.subscription_id, &s.resource_group, &s.vnet,
-                          &s.subnet, &s.location, &s.state}) {
-      w.Str(*f);
-    }
-  }
-  w.U64(live_);
-  ForEachHost([&](std::uint64_t id, CloudProvider provider, std::uint32_t azure,
-                  const QidRange& qids) {
-    w.U64(id);
-    w.U64(static_cast<std::uint64_t>(provider));
-    w.U64(azure == kNoAzure ? 0 : std::uint64_t{azure} + 1);
-    w.U64(qids.size());
-    for (auto q : qids) w.U64(q);
-  });
-  w.Commit();
-}
-
-bool HostAssetStore::Load(const std::filesystem::path& path) {
-  auto r = BinaryStateReader::Open(path, kKind);
-  if (!r) return false;
-  HostAssetStore next;
-  auto n_azure = r->U64();
-  for (std::uint64_t i = 0; i < n_azure; ++i) {
-    AzureSource s;
-    for (auto* f : {&s.subscription_id, &s.resource_group, &s.vnet, &s.subnet,
-                    &s.location, &s.state}) {
-      *f = r->Str();
-    }
-    next.InternAzure(std::move(s));
-  }
-  auto n_hosts = r->U64();
-  // The file is verified, but do not trust a count to size memory blindly.
-  const std::size_t reserve =
-      static_cast<std::size_t>(std::min<std::uint64_t>(n_hosts, 1u << 24));
-  next.ReserveHosts(reserve);
-  next.ids_.reserve(reserve);
-  next.provider_.reserve(reserve);
-  next.azure_.reserve(reserve);
-  next.qid_begin_.reserve(reserve);
-  next.qid_count_.reserve(reserve);
-  for (std::uint64_t i = 0; i < n_hosts; ++i) {
-    auto id = r->U64();
-    auto provider = r->U64();
-    auto azure = r->U64();
-    if (provider > static_cast<std::uint64_t>(CloudProvider::kGcp) ||
-        azure > n_azure) {
-      throw StateError("state file " + path.string() + " has an invalid host");
-    }
-    auto n_qids = r->U64();
-    if (n_qids > 1'000'000) {
-      throw StateError("state file " + path.string() + " has an invalid host");
-    }
-    next.scratch_.clear();
-    for (std::uint64_t q = 0; q < n_qids; ++q) {
-      next.scratch_.push_back(next.Encode(r->U64()));
-    }
-    if (next.Find(id) != kNoSlot) continue;  // first one wins, as before
-    next.Insert(id, static_cast<CloudProvider>(provider),
-                azure == 0 ? kNoAzure : static_cast<std::uint32_t>(azure - 1));
-  }
-  if (!r->AtEnd()) {
-    throw StateError("state file " + path.string() + " has trailing data");
-  }
-  next.scratch_ = {};
-  *this = std::move(next);
-  return true;
 }
 
 }  // namespace qx

@@ -52,6 +52,36 @@ void ParseKnowledgeBase(
     std::istream& in,
     const std::function<void(KnowledgeBaseEntry&&)>& on_entry);
 
+// What one page of the Host List Detection API says besides its hosts.
+struct HostDetectionPageInfo {
+  std::string datetime;      // RESPONSE/DATETIME (the server's clock)
+  std::string warning_code;  // RESPONSE/WARNING/CODE (1980: more hosts)
+  std::string warning_text;
+  // RESPONSE/WARNING/URL, entity- and CDATA-decoded: the absolute URL of the
+  // next page; empty on the last page.
+  std::string next_url;
+  std::uint64_t hosts = 0;       // HOSTs on this page
+  std::uint64_t detections = 0;  // DETECTIONs on this page
+  std::optional<std::uint64_t> last_host_id;
+};
+
+// API v2 HOST_LIST_VM_DETECTION_OUTPUT (/api/2.0/fo/asset/host/vm/detection/
+// ?action=list, XML). Calls on_host once per HOST with its detections, as
+// soon as the host ends: memory holds one host, whatever the page size. The
+// external DTD is never fetched. Throws ApiError for a SIMPLE_RETURN error
+// body (even with HTTP 200), ParseError for anything malformed.
+HostDetectionPageInfo ParseHostDetectionPage(
+    std::istream& in, const std::function<void(DetectionHost&&)>& on_host);
+
+// ServiceResponse of /qps/rest/3.0/search/was/wasscanschedule. Does not throw
+// on responseCode != SUCCESS (records are not emitted then).
+QpsPageInfo ParseWasScanSchedulePage(
+    std::istream& in, const std::function<void(WasScanSchedule&&)>& on_record);
+
+// ServiceResponse of /qps/rest/3.0/search/was/webapp (id, name, url, tags).
+QpsPageInfo ParseWebAppPage(std::istream& in,
+                            const std::function<void(WebApp&&)>& on_record);
+
 // <SIMPLE_RETURN><RESPONSE><CODE>..</CODE><TEXT>..</TEXT>: returned by API v2
 // errors and by HTTP 409 limit answers. nullopt if the body is not one.
 struct SimpleReturn {

@@ -24,6 +24,12 @@ inline constexpr char kHostAssetCountPath[] =
     "/qps/rest/2.0/count/am/hostasset";
 inline constexpr char kWasFindingCountPath[] =
     "/qps/rest/3.0/count/was/finding";
+inline constexpr char kWasScanScheduleSearchPath[] =
+    "/qps/rest/3.0/search/was/wasscanschedule";
+inline constexpr char kWasScanScheduleCountPath[] =
+    "/qps/rest/3.0/count/was/wasscanschedule";
+inline constexpr char kWebAppSearchPath[] = "/qps/rest/3.0/search/was/webapp";
+inline constexpr char kWebAppCountPath[] = "/qps/rest/3.0/count/was/webapp";
 
 struct Criterion {
   std::string field;
@@ -86,6 +92,16 @@ SearchProgress SearchHostAssets(
 SearchProgress SearchWasFindings(
     QualysClient& client, const QpsSearchRequest& request,
     const std::function<void(WasFinding&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page = {});
+// request.path: kWasScanScheduleSearchPath.
+SearchProgress SearchWasScanSchedules(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(WasScanSchedule&&)>& on_record,
+    const std::function<void(const SearchProgress&)>& on_page = {});
+// request.path: kWebAppSearchPath.
+SearchProgress SearchWebApps(
+    QualysClient& client, const QpsSearchRequest& request,
+    const std::function<void(WebApp&&)>& on_record,
     const std::function<void(const SearchProgress&)>& on_page = {});
 
 }  // namespace qx

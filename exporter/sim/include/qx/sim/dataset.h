@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "qx/sim/host_assets.h"
+#include "qx/sim/host_detections.h"
+#include "qx/sim/scan_schedules.h"
 #include "qx/sim/was_findings.h"
 
 namespace qx::sim {
@@ -24,9 +26,14 @@ class Dataset {
   Dataset(std::uint64_t seed, std::size_t host_assets, std::size_t webapps,
           std::size_t findings_per_webapp, Seconds time_base = 0,
           HostMix host_mix = {}, unsigned was_rescan_percent = 65,
+          DetectionMix detection_mix = {}, std::size_t schedules = 12,
+          std::size_t webapps_without_findings = 2,
           Seconds processing_lag = 0);
 
   const HostAssetGenerator& hosts() const { return hosts_; }
+  const DetectionModel& detections() const { return detections_; }
+  // Immutable: the epoch is passed to ScheduleModel::Schedules.
+  const ScheduleModel& schedules() const { return schedules_; }
   int epoch() const { return epoch_.load(); }
   // The clock the API reports (DATETIME ...): the wall clock, or the
   // current epoch's moment with a fixed time base.
@@ -45,7 +52,8 @@ class Dataset {
   }
 
   // Ground truth as JSON (see Simulator::ExpectedJson).
-  std::string ExpectedJson(int recurrence_min_scans) const;
+  std::string ExpectedJson(int recurrence_min_scans,
+                           Seconds max_scan_age = 30 * kDay) const;
 
  private:
   HostAssetGenerator hosts_;
@@ -54,6 +62,8 @@ class Dataset {
   std::atomic<int> epoch_{0};
   std::vector<Seconds> epoch_times_;  // guarded by mu_
   WasDataset was_;
+  DetectionModel detections_;
+  ScheduleModel schedules_;
 };
 
 }  // namespace qx::sim

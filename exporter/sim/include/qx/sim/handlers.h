@@ -32,6 +32,32 @@ inline constexpr std::string_view kFindingCountPath =
     "/qps/rest/3.0/count/was/finding";
 inline constexpr std::string_view kKnowledgeBasePath =
     "/api/2.0/fo/knowledge_base/vuln/";
+inline constexpr std::string_view kHostDetectionPath =
+    "/api/2.0/fo/asset/host/vm/detection/";
+inline constexpr std::string_view kScheduleSearchPath =
+    "/qps/rest/3.0/search/was/wasscanschedule";
+inline constexpr std::string_view kScheduleCountPath =
+    "/qps/rest/3.0/count/was/wasscanschedule";
+inline constexpr std::string_view kWebAppSearchPath =
+    "/qps/rest/3.0/search/was/webapp";
+inline constexpr std::string_view kWebAppCountPath =
+    "/qps/rest/3.0/count/was/webapp";
+
+// QPS REST paths (canonical, no trailing slash) and API v2 paths (with it).
+bool IsQpsPath(std::string_view path);
+bool IsV2Path(std::string_view path);
+// The xsd a QPS answer on `path` names.
+std::string_view QpsXsdFor(std::string_view path);
+
+// Counts an API v2 call in flight for its lifetime.
+struct V2Running {
+  std::atomic<int>& n;
+  int value;
+  explicit V2Running(std::atomic<int>& c) : n(c), value(++c) {}
+  ~V2Running() { --n; }
+  V2Running(const V2Running&) = delete;
+  V2Running& operator=(const V2Running&) = delete;
+};
 
 // How a fault answers (see /sim/fail in simulator.h).
 enum class FaultKind {
@@ -110,7 +136,14 @@ class Router {
   void HostAssets(Context& ctx, bool count_only);
   void WasFindings(Context& ctx, bool count_only);
   void KnowledgeBase(Context& ctx);
+  void HostDetections(Context& ctx);
+  void WasScanSchedules(Context& ctx, bool count_only);
+  void WebApps(Context& ctx, bool count_only);
   void Control(Context& ctx);
+  // API v2 usage limits: sets the X-RateLimit-* and X-Concurrency-*
+  // headers; with enforce_rate_limit answers 409 (1965/1960) and returns
+  // false when over a limit. running: v2 calls in flight, this one included.
+  bool V2Limits(Context& ctx, int running);
 
   const SimOptions& options_;
   Dataset* data_;

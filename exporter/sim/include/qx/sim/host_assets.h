@@ -44,12 +44,15 @@ struct AzureTopology {
   std::vector<AzureVnet> vnets;
 };
 
-// One HostAssetVuln.
+// One HostAssetVuln (an open detection), or a fixed one (fixed != 0).
 struct HostVulnRec {
   std::uint64_t qid = 0;
   std::uint64_t host_instance_vuln_id = 0;
   Seconds first_found = 0;
   Seconds last_found = 0;
+  Seconds fixed = 0;      // the scan that no longer found it; 0: open
+  bool reopened = false;  // found again after having been fixed
+  Seconds reopened_at = 0;
 };
 
 struct HostAssetRec {
@@ -80,6 +83,13 @@ struct HostAssetRec {
   std::uint32_t private_ip = 0;
   std::uint64_t salt = 0;  // stable per-asset hash for synthetic ids
   std::vector<HostVulnRec> vulns;
+  // Scan coverage (HostMix): a VM host has a qwebHostId (the Host List
+  // Detection API's HOST/ID); a scanned one has a lastVulnScan.
+  bool has_qweb_host = true;
+  bool vm_scanned = true;
+  std::uint64_t qweb_host_id = 0;
+  // Detections the last scans no longer found (status Fixed).
+  std::vector<HostVulnRec> fixed_vulns;
 };
 
 std::span<const std::string_view> OsNames();
@@ -98,7 +108,25 @@ struct HostMix {
   int vulns_per_host = -1;
   // Share of the hosts that change in each epoch, in percent.
   double change_percent = 6;
+  // Scan coverage, percent of the host assets: not a VM host at all (no
+  // qwebHostId, never scanned); a VM host never scanned (qwebHostId, no
+  // lastVulnScan); scanned last 91-400 days ago. Hosts without a scan carry
+  // no detections and do not change their scan state.
+  int no_vm_host_percent = 4;
+  int unscanned_percent = 2;
+  int stale_scan_percent = 8;
 };
+
+// hostInstanceVulnId values live above 2^32, like the real ones (~1e10).
+inline constexpr std::uint64_t kVulnIdBase = 10'000'000'000ULL;
+
+// qwebHostId of host asset `index`: every third id from kQwebHostIdBase, so
+// that the detection API's hosts unknown to Asset Management (index >=
+// size(), see DetectionModel) fit in between.
+inline constexpr std::uint64_t kQwebHostIdBase = 215'000'000;
+constexpr std::uint64_t QwebHostIdOf(std::uint64_t index) {
+  return kQwebHostIdBase + 3 * index;
+}
 
 class HostAssetGenerator {
  public:
@@ -116,7 +144,8 @@ class HostAssetGenerator {
   std::uint64_t LowerBound(std::uint64_t id) const;
 
   // The asset as of the last epoch in epoch_times (epoch_times[0] must be
-  // the time base).
+  // the time base). Indices >= size() give the VM hosts that only the
+  // detection API knows: always scanned, qweb_host_id left 0 for the caller.
   HostAssetRec Generate(std::uint64_t index,
                         std::span<const Seconds> epoch_times) const;
 
@@ -142,6 +171,7 @@ class HostAssetGenerator {
 
  private:
   void GenerateBase(std::uint64_t index, HostAssetRec* h) const;
+  void GenerateCoverage(HostAssetRec* h) const;
   void ApplyChange(int epoch, Seconds at, HostAssetRec* h) const;
 
   std::uint64_t seed_;

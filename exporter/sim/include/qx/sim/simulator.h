@@ -10,9 +10,18 @@
 //   POST /qps/rest/3.0/count/was/finding[/]     ServiceRequest -> count
 //   GET|POST /api/2.0/fo/knowledge_base/vuln/   action=list&ids=..
 //        (needs X-Requested-With; sends X-RateLimit-* headers)
+//   GET|POST /api/2.0/fo/asset/host/vm/detection/   action=list (query or
+//        form): truncation_limit paging via WARNING CODE 1980 + URL with
+//        id_min; show_igs, include_ignored, include_disabled, status, ids,
+//        id_min/id_max, vm_processed_after/before, vm_scan_since,
+//        detection_updated_since/before, detection_processed_after,
+//        show_results, show_asset_id (X-Requested-With, X-RateLimit-*)
+//   POST /qps/rest/3.0/{search,count}/was/wasscanschedule
+//   POST /qps/rest/3.0/{search,count}/was/webapp   (web apps with tags)
 // Control endpoints (no auth, loopback clients only):
 //   POST /sim/advance[?n=K]            next epoch(s) -> {"epoch":N}
-//   GET  /sim/expected?min_scans=N     ExpectedJson(N)
+//   GET  /sim/expected?min_scans=N[&max_scan_age=S]   ExpectedJson(N, S)
+//        (S: seconds, or with a d/h/m suffix; default 30d)
 //   GET  /sim/stats                    {path:count,...} (RequestCounts)
 //   GET  /sim/faults                   {"active":[{path,match,kind,status,
 //        remaining,skip,hits}],"applied":{path:n}} (faulted answers so far)
@@ -52,6 +61,7 @@
 #include <string>
 
 #include "qx/sim/host_assets.h"
+#include "qx/sim/host_detections.h"
 
 namespace qx::sim {
 
@@ -75,6 +85,12 @@ struct SimOptions {
   std::int64_t time_base = 0;
   std::string username = "demo";
   std::string password = "demo";
+  // Host List Detection data: VM hosts unknown to Asset Management, and
+  // the share of Potential, ignored and disabled detections.
+  DetectionMix detection_mix;
+  // WAS scan schedules, and web apps (with tags) that have no findings.
+  std::size_t scan_schedules = 12;
+  std::size_t webapps_without_findings = 2;
   // Every Nth page is <count>0</count>, no <data>, hasMoreRecords true and an
   // advanced lastId (API 3.2 behaviour); 0 = never.
   std::size_t empty_page_every = 3;
@@ -146,10 +162,36 @@ class Simulator {
   //  "was_keyword_links":[{webapp_id,regex,value}],   (0 rows included)
   //  "was_open_finding_scans":[{category,severity,scans,value}],
   //  "was_webapp_last_scan_timestamp_seconds":[{webapp_id,value}],
-  //  "was_webapps":[{webapp_id,name,url}]}
+  //  "was_webapps":[{webapp_id,name,url}],
+  //  -- VM Host List Detection (open = counted: New/Active/Re-Opened, not
+  //     ignored or disabled, Confirmed/Potential; joined to host assets by
+  //     qwebHostId; VM hosts unknown to Asset Management count as "none"):
+  //  "host_detections":[{cloud_provider,severity,type,value}],
+  //  "azure_host_detections":[{subscription_id,vnet,subnet,severity,type,
+  //                            value}],
+  //  "detection_hosts":{"known_to_asset_management":N,"vm_only":N},
+  //  -- scan coverage (lastVulnScan absent, or older than max_scan_age
+  //     before "now", the simulator's clock):
+  //  "max_scan_age_seconds":S, "now":T,
+  //  "host_assets_unscanned":{"azure":N,"aws":N,"gcp":N,"none":N},
+  //  "azure_host_assets_unscanned":[{subscription_id,vnet,subnet,value}]
+  //                                 (every Azure tuple, 0 rows included),
+  //  "host_last_vuln_scan_age":{"never":N,"buckets":[{le,value}]}
+  //     (cumulative: scanned hosts with now - lastVulnScan <= le seconds;
+  //      le 86400 .. 31536000 and "+Inf"),
+  //  -- WAS scan schedules:
+  //  "was_scan_schedules":[{type,active,occurrence_type,value}],
+  //  "was_webapp_scheduled":[{webapp_id,value}] (every web app, 0 or 1: an
+  //     active VULNERABILITY schedule targets it directly or by its tags),
+  //  "was_scan_schedule_info":[{schedule_id,name,webapp_id,type,active,
+  //     occurrence_type,send_mail_from}] (a row per web app the schedule
+  //     targets; webapp_id "" when it targets none that exists),
+  //  "was_scan_schedule_next_launch":[{schedule_id,value}]}
   // Label values are strings; severity is "1".."5" or "unknown" (QID absent
   // from the KnowledgeBase). Rows with value 0 are omitted unless noted.
-  std::string ExpectedJson(int recurrence_min_scans = 2) const;
+  std::string ExpectedJson(int recurrence_min_scans = 2,
+                           std::int64_t max_scan_age_seconds = 30 *
+                                                               86400) const;
 
   // Requests received per endpoint path (canonical, without trailing slash
   // for QPS paths), including rejected ones.

@@ -43,6 +43,11 @@ class BinaryStateReader {
   // file is verified before the first value is returned).
   static std::unique_ptr<BinaryStateReader> Open(
       const std::filesystem::path& path, std::string_view kind);
+  // Like Open, for any kind: verifies the file and stores its kind in *kind,
+  // so that a store can tell an older layout of its own (start over) from a
+  // foreign file (an error).
+  static std::unique_ptr<BinaryStateReader> OpenAnyKind(
+      const std::filesystem::path& path, std::string* kind);
 
   std::uint64_t U64();
   std::int64_t I64();

@@ -12,7 +12,10 @@
 // QIDs grow on upsert moves them to the end of the pool; the pool is
 // compacted once more than half of it is garbage. The pool is a deque, so
 // growing it never copies (no 2x transient at a million hosts).
-// About 30 bytes per host plus 4 per detection.
+// About 46 bytes per host plus 4 per detection. Besides the QIDs each host
+// keeps what the scan-coverage and detection join need: its qwebHostId and
+// the lastVulnScan and agent lastCheckedIn times (seconds, 32 bits: dates
+// up to 2106).
 #pragma once
 
 #include <cstdint>
@@ -41,8 +44,42 @@ class HostAssetStore {
   // the compact form with ForEachHost instead.
   struct Host {
     CloudProvider cloud_provider = CloudProvider::kNone;
-    std::uint32_t azure = kNoAzure;   // index into azure_sources()
-    std::vector<std::uint64_t> qids;  // one per detection
+    std::uint32_t azure = kNoAzure;          // index into azure_sources()
+    std::vector<std::uint64_t> qids;         // one per detection
+    std::uint64_t qweb_host_id = 0;          // 0: not a VM host
+    std::int64_t last_vuln_scan = 0;         // Unix seconds; 0: never scanned
+    std::int64_t agent_last_checked_in = 0;  // Unix seconds; 0: no agent
+  };
+
+  // What scan coverage needs of one host (ForEachHostCoverage).
+  struct Coverage {
+    std::uint64_t id = 0;
+    CloudProvider cloud_provider = CloudProvider::kNone;
+    std::uint32_t azure = kNoAzure;
+    std::uint64_t qweb_host_id = 0;
+    std::int64_t last_vuln_scan = 0;         // 0: never (or unparseable)
+    std::int64_t agent_last_checked_in = 0;  // 0: no agent check-in
+  };
+
+  // qwebHostId -> the host asset's cloud provider and Azure tuple, for
+  // joining Host List Detection hosts (whose ID is the qwebHostId) to host
+  // assets. A snapshot: build it once per aggregation (16 bytes per VM
+  // host). When several host assets claim one qwebHostId, the one with the
+  // lowest host asset id wins.
+  class QwebIndex {
+   public:
+    struct Entry {
+      std::uint64_t qweb_host_id = 0;
+      std::uint32_t azure = kNoAzure;
+      CloudProvider cloud_provider = CloudProvider::kNone;
+    };
+    // nullptr when no host asset has this qwebHostId.
+    const Entry* Find(std::uint64_t qweb_host_id) const;
+    std::size_t size() const { return entries_.size(); }
+
+   private:
+    friend class HostAssetStore;
+    std::vector<Entry> entries_;  // ascending qweb_host_id, unique
   };
 
   // The QIDs of one host, decoded on the fly. Valid until the next change.
@@ -167,6 +204,18 @@ class HostAssetStore {
     }
   }
 
+  // fn(const Coverage&) for every host, in no particular order.
+  template <typename Fn>
+  void ForEachHostCoverage(Fn&& fn) const {
+    for (std::uint32_t s = 0; s < slots(); ++s) {
+      if (!Live(s)) continue;
+      fn(Coverage{ids_[s], static_cast<CloudProvider>(provider_[s]), azure_[s],
+                  qweb_[s], last_scan_[s], checked_in_[s]});
+    }
+  }
+
+  QwebIndex BuildQwebIndex() const;
+
   // Every distinct QID detected on any host, sorted.
   std::vector<std::uint64_t> DistinctQids() const;
 
@@ -174,8 +223,10 @@ class HostAssetStore {
   std::size_t MemoryBytes() const;
 
   // Durable copy (binary_state.h). Load replaces the contents only when the
-  // whole file verified; returns false when the file does not exist; throws
-  // StateError for a corrupt or foreign file.
+  // whole file verified; returns false when the file does not exist or holds
+  // the previous layout (host-asset-store-v1, without the coverage fields:
+  // the caller then runs a full sync, which rewrites it); throws StateError
+  // for a corrupt or foreign file.
   void Save(const std::filesystem::path& path) const;
   bool Load(const std::filesystem::path& path);
 
@@ -208,6 +259,8 @@ class HostAssetStore {
   void Compact();
   // Adds a host that is not in the store yet, with scratch_ as its QIDs.
   void Insert(std::uint64_t id, CloudProvider provider, std::uint32_t azure);
+  void SetCoverage(std::uint32_t slot, std::uint64_t qweb,
+                   std::uint32_t last_scan, std::uint32_t checked_in);
 
   std::uint32_t InternAzure(AzureSource&& source);
   // Points slot at encoded QIDs, reusing its pool range when they fit.
@@ -219,6 +272,9 @@ class HostAssetStore {
   std::vector<std::uint32_t> azure_;
   std::vector<std::uint32_t> qid_begin_;  // offset into pool_
   std::vector<std::uint32_t> qid_count_;
+  std::vector<std::uint64_t> qweb_;
+  std::vector<std::uint32_t> last_scan_;   // Unix seconds, 0: never
+  std::vector<std::uint32_t> checked_in_;  // Unix seconds, 0: none
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_ = 0;
 
