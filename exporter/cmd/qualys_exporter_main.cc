@@ -10,17 +10,19 @@
 #include <future>
 #include <iostream>
 
+#include "qx/cmd/command_line.h"
 #include "qx/cmd/exporter_app.h"
 #include "qx/cmd/options.h"
-#include "qx/endpoint/flag_spelling.h"
 #include "qx/endpoint/web_config.h"
+#include "qx/logging/log_sink.h"
 
 int main(int argc, char** argv) {
-  auto args = qx::NormalizeFlagSpelling(argc, argv);
-  std::vector<char*> argp;
-  for (auto& a : args) argp.push_back(a.data());
-  int n = static_cast<int>(argp.size());
-  char** av = argp.data();
+  auto command_line = qx::cmd::ParseCommandLine(argc, argv);
+  if (command_line.action != qx::cmd::CommandLine::Action::kRun) {
+    return qx::cmd::Finish(command_line, argv[0]);
+  }
+  qx::logging::StructuredLogging logging(argv[0], command_line.log);
+  qx::cmd::LogStartup();
   // Block termination signals before any thread starts, so every thread
   // inherits the mask and main alone receives them (sigwait below).
   sigset_t signals;
@@ -28,14 +30,6 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  gflags::SetUsageMessage(
-      "Prometheus exporter for Qualys host assets and WAS findings.\n"
-      "Credentials: env QUALYS_USERNAME and QUALYS_PASSWORD.");
-  gflags::SetVersionString(QX_VERSION " (" QX_REVISION ")");
-  FLAGS_logtostderr = true;
-  gflags::ParseCommandLineFlags(&n, &av, true);
-  google::InitGoogleLogging(argv[0]);
 
   std::unique_ptr<qx::ExporterApp> app;
   std::optional<qx::WebConfig> web_config;

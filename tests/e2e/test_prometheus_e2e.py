@@ -124,7 +124,7 @@ class PrometheusEndToEnd(unittest.TestCase):
         r = subprocess.run([os.path.join(BIN, "qualys-exporter"), "--help"], capture_output=True, text=True,
                            timeout=30)
         helptext = r.stdout + r.stderr
-        for flag in ("qualys_url", "web_listen_address", "poll_interval", "state_dir"):
+        for flag in ("qualys.url", "web.listen-address", "poll.interval", "state.dir"):
             self.assertIn(flag, helptext,
                           f"qualys-exporter --help lacks --{flag}: the binary is still a placeholder?\n{helptext[:2000]}")
         self.assertNotIn("placeholder", helptext.lower(), "qualys-exporter is still a placeholder")

@@ -1,15 +1,19 @@
-"""deploy/Dockerfile without a container engine: the runtime stage's contract
-(debian:12-slim, user 65534, port 9786, entrypoint, state volume) and its
-package list against the built binary: every shared library the binary needs
-comes from a listed package (or their dependencies, or the base image), and
-every listed library package is needed (linked directly or a dependency of
-one that is). Also .dockerignore keeps local
-build output and tools out of the build context."""
+"""deploy/Dockerfile without a container engine: the builder stage installs
+only build packages (a subset of scripts/bootstrap's list without the test
+and benchmark tools) and they cover everything a tests-off CMake
+configuration finds; the runtime stage's contract (debian:12-slim, numeric
+non-root user 65534, port 9786, entrypoint, state volume) and its package
+list against the built binary: every shared library the binary needs comes
+from a listed package (or their dependencies, or the base image), and every
+listed library package is needed (linked directly or a dependency of one that
+is). Also .dockerignore keeps local build output and tools out of the build
+context."""
 import json
 import os
 import re
 import shlex
 import subprocess
+import tempfile
 import unittest
 
 SRC = os.environ.get("QX_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
@@ -111,15 +115,17 @@ class Dockerfile(unittest.TestCase):
         self.assertEqual(st[0][0], "debian:12")
         self.assertEqual(st[-1][0], "debian:12-slim")
         builder = " ".join(rest for instr, rest in st[0][1] if instr == "RUN")
-        self.assertIn("scripts/bootstrap", builder)
+        self.assertNotIn("scripts/bootstrap", builder, "bootstrap installs the test and benchmark tools too")
         self.assertIn("cmake --build", builder)
+        for off in ("-DQX_TESTS=OFF", "-DQX_BENCH=OFF", "-DQX_FUZZ=OFF"):
+            self.assertIn(off, builder)
 
     def test_runtime_contract(self):
         final = stages()[-1][1]
         last = {}
         for instr, rest in final:
             last[instr] = rest
-        self.assertEqual(last["USER"], "65534:65534")
+        self.assertEqual(last["USER"], "65534:65534")  # numeric: runAsNonRoot can check it
         self.assertEqual(last["EXPOSE"], "9786")
         self.assertEqual(json.loads(last["ENTRYPOINT"]), ["/usr/bin/qualys-exporter"])
         self.assertEqual(json.loads(last["CMD"]), ["--state.dir=/var/lib/qualys-exporter"])
@@ -157,6 +163,53 @@ class Dockerfile(unittest.TestCase):
         needed_closure = depends_closure(set(owners.values()))
         for p in libs:
             self.assertIn(p, needed_closure, f"runtime package {p} is not needed by the binary")
+
+
+def bootstrap_packages():
+    with open(os.path.join(SRC, "scripts", "bootstrap")) as f:
+        m = re.search(r"^packages=\((.*?)^\)", f.read(), re.S | re.M)
+    return m.group(1).split()
+
+
+# What the image build must not install: test, benchmark, fuzzing and chart tools.
+NOT_FOR_BUILDING = {"prometheus", "python3", "python3-yaml", "curl", "clang", "libclang-rt-14-dev", "wrk",
+                    "time", "libgtest-dev", "libgmock-dev", "libbenchmark-dev", "openssl", "npm", "nodejs"}
+
+
+class BuilderStage(unittest.TestCase):
+    def test_only_build_packages(self):
+        pkgs = apt_installed_packages(stages()[0][1])
+        self.assertTrue(pkgs)
+        # git only for the revision stamp (a checkout has it already).
+        self.assertEqual(sorted(set(pkgs) - set(bootstrap_packages()) - {"git"}), [],
+                         "builder packages missing from scripts/bootstrap (which must install a superset)")
+        self.assertEqual(sorted(set(pkgs) & NOT_FOR_BUILDING), [])
+        self.assertIn("git", pkgs)  # the revision in qualys_exporter_build_info
+
+    def test_packages_cover_a_tests_off_configuration(self):
+        """Configures as the Dockerfile does; every file CMake found must
+        come from a builder package, its dependencies or the base image."""
+        pkgs = apt_installed_packages(stages()[0][1])
+        closure = depends_closure(pkgs)
+        with tempfile.TemporaryDirectory() as build:
+            r = subprocess.run(["cmake", "-S", SRC, "-B", build, "-DQX_TESTS=OFF", "-DQX_BENCH=OFF",
+                                "-DQX_FUZZ=OFF"], capture_output=True, text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            with open(os.path.join(build, "CMakeCache.txt")) as f:
+                cache = f.read()
+        found = re.findall(r"^[\w-]+(?:_DIR|_INCLUDE_DIRS?|_LIBRARY\w*):(?:PATH|FILEPATH)=(/\S+)$", cache,
+                           re.M)
+        found += re.findall(r"^CMAKE_(?:CXX_COMPILER|MAKE_PROGRAM|AR|STRIP):\w+=(/\S+)$", cache, re.M)
+        self.assertGreater(len(found), 10, "the configuration found too little to check")
+        self.assertFalse([p for p in found if "GTest" in p or "benchmark" in p or "python" in p.lower()],
+                         "a tests-off configuration still looks for test tools")
+        for path in found:
+            owner = owning_package(path)
+            self.assertIsNotNone(owner, f"no package owns {path}")
+            # A directory may belong to several packages: one is enough.
+            owners = [o.strip() for o in owner.split(",")]
+            self.assertTrue(any(o in closure or in_base_image(o) for o in owners),
+                            f"{path} comes from {owner}, which the builder stage does not install")
 
 
 class DockerIgnore(unittest.TestCase):

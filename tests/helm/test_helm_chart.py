@@ -157,7 +157,9 @@ class ChartLint(unittest.TestCase):
     def test_ci_values_files_present(self):
         names = {os.path.basename(f) for f in ci_files()}
         for want in ("default-values.yaml", "existing-secret-values.yaml", "with-monitoring-values.yaml",
-                     "persistence-values.yaml", "networkpolicy-values.yaml"):
+                     "persistence-values.yaml", "networkpolicy-values.yaml", "registry-values.yaml",
+                     # the web config combinations: plain is every file above
+                     "web-tls-values.yaml", "web-tls-basicauth-values.yaml", "web-mtls-values.yaml"):
             self.assertIn(want, names)
 
     def test_lint_strict_every_ci_values_file(self):
@@ -261,8 +263,23 @@ class RenderedObjects(unittest.TestCase):
                 self.assertIn("--state.dir=/var/lib/qualys-exporter", c["args"])
                 self.assertIn("--web.listen-address=:9786", c["args"])
                 self.assertEqual(c["ports"], [{"name": "http-metrics", "containerPort": 9786, "protocol": "TCP"}])
-                self.assertEqual(c["livenessProbe"]["httpGet"]["port"], "http-metrics")
-                self.assertEqual(c["readinessProbe"]["httpGet"]["path"], "/metrics")
+                self.assertIn("--log.level=debug" if "basicauth" in name else "--log.level=info", c["args"])
+                self.assertEqual(len([a for a in c["args"] if a.startswith("--log.format=")]), 1)
+                # Probes: /-/healthy and /-/ready without credentials; HTTPS
+                # with TLS; TCP when client certificates are required.
+                live, ready = c["livenessProbe"], c["readinessProbe"]
+                if name == "web-mtls-values.yaml":
+                    self.assertEqual(live["tcpSocket"], {"port": "http-metrics"})
+                    self.assertEqual(ready["tcpSocket"], {"port": "http-metrics"})
+                    self.assertNotIn("httpGet", live)
+                else:
+                    scheme = "HTTPS" if name.startswith("web-") else "HTTP"
+                    self.assertEqual(live["httpGet"], {"path": "/-/healthy", "port": "http-metrics", "scheme": scheme})
+                    self.assertEqual(ready["httpGet"], {"path": "/-/ready", "port": "http-metrics", "scheme": scheme})
+                for probe in (live, ready):
+                    self.assertNotIn("httpHeaders", probe.get("httpGet", {}), "probes send no credentials")
+                    self.assertGreaterEqual(probe["periodSeconds"], 10)
+                self.assertIs(one(objs, "Service")["spec"]["publishNotReadyAddresses"], True)
                 mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
                 self.assertEqual(mounts.get("/var/lib/qualys-exporter"), "state")
                 vols = {v["name"]: v for v in spec["volumes"]}
@@ -311,7 +328,7 @@ class Credentials(unittest.TestCase):
                     ref = env[var]["valueFrom"]["secretKeyRef"]
                     self.assertEqual(ref["name"], want_secret)
                     self.assertEqual(ref["key"], keys_override.get(key, key))
-                secrets_objs = by_kind(objs, "Secret")
+                secrets_objs = [o for o in by_kind(objs, "Secret") if not o["metadata"]["name"].endswith("-web-config")]
                 if q.get("existingSecret"):
                     self.assertEqual(secrets_objs, [], "no Secret is created with existingSecret")
                 else:
@@ -380,6 +397,24 @@ class ValuesSchema(unittest.TestCase):
         ("--set", "resources.cpu=1"),
         ("--set", "unknownTopLevel=1"),
         ("--set", "livenessProbe.httpGett.path=/"),
+        ("--set", "log.level=trace"),
+        ("--set", "log.format=text"),
+        ("--set", "image.registry=https://registry.example.com"),
+        ("--set", "global.imageRegistry=registry.example.com/path"),
+        ("--set", "webConfig.config=tls.yml"),
+        ("--set", "webConfig.config.tls_config.cert_file=/x"),
+        ("--set", "webConfig.config.basic_auth_users.prometheus=plaintext-password"),
+        ("--set", "webConfig.tls=yes"),
+        ("--set", "webConfig.existingSecret=Not_A_Name"),
+        ("--set", "serviceMonitor.scheme=ftp"),
+        ("--set", "serviceMonitor.tlsConfig.caa.secret.name=x"),
+        ("--set", "serviceMonitor.basicAuth.secret=x"),
+        ("--set", "prometheusRule.disabled.QualysDataStale=yes"),
+        ("--set", "prometheusRule.runbookUrlBase=wiki/runbooks"),
+        ("--set", "prometheusRule.extraRules[0].expr=up"),
+        ("--set", "extraEnvFrom[0].secret.name=x"),
+        ("--set", "tests.tls.caFile=/ca.crt"),
+        ("--set", "service.publishNotReadyAddresses=no"),
     ]
 
     def test_schema_rejects_bad_values(self):

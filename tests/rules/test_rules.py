@@ -131,6 +131,37 @@ class Rules(unittest.TestCase):
                             return
         self.fail("no firing test case for QualysNewRecurringFinding")
 
+    def test_no_rule_hard_codes_the_poll_period(self):
+        """The rules that depend on the poll period compare with the
+        exporter's qualys_exporter_poll_interval_seconds, carry no literal
+        period, and have a short for: (a fixed for: would be a period)."""
+        rules = {r["alert"]: r for r in shipped_rules() if "alert" in r}
+        for name in ("QualysDataStale", "QualysSourcePollFailing"):
+            expr = rules[name]["expr"]
+            self.assertIn("qualys_exporter_poll_interval_seconds", expr, name)
+            numbers = [float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", expr)]
+            self.assertTrue(all(n < 10 for n in numbers), f"{name}: literal {numbers} in {expr}")
+            self.assertNotRegex(expr, r"\[\d+[smhdwy]\]|offset", name)
+            m = re.fullmatch(r"(\d+)m", rules[name].get("for", "0m"))
+            self.assertTrue(m and int(m.group(1)) <= 15, f"{name}: for: {rules[name].get('for')}")
+        self.assertTrue(rules["QualysApiRateLimitLow"].get("for"), "QualysApiRateLimitLow needs a for:")
+
+    def test_interval_rules_tested_at_two_intervals(self):
+        """QualysDataStale and QualysSourcePollFailing fire in tests at two
+        different --poll.interval values at least."""
+        fired = {"QualysDataStale": set(), "QualysSourcePollFailing": set()}
+        for f in TESTS:
+            for t in load_yaml(f)["tests"]:
+                intervals = set()
+                for series in t.get("input_series", []):
+                    if series["series"].startswith("qualys_exporter_poll_interval_seconds{"):
+                        intervals.add(series["values"].split("x")[0])
+                for case in t.get("alert_rule_test", []):
+                    if case["alertname"] in fired and case.get("exp_alerts"):
+                        fired[case["alertname"]] |= intervals
+        for name, intervals in fired.items():
+            self.assertGreaterEqual(len(intervals), 2, f"{name} tested firing at intervals {intervals}")
+
     # Deliberately broken copies of the rules that the unit tests must reject.
     MUTATIONS = {
         "recurring alert without the counter guard (baseline would alert)": (
@@ -145,12 +176,34 @@ class Rules(unittest.TestCase):
             "              )", ""),
         "recurring alert losing the finding's severity": (
             '"qualys_severity", "$1", "severity", "(.*)"', '"qualys_severity", "", "severity", "(.*)"'),
-        "stale threshold of 15h instead of 1h30m": ("> 5400", "> 54000"),
+        "stale threshold hard-coded to the default poll interval": (
+            "group_left\n            3 * qualys_exporter_poll_interval_seconds\n",
+            "group_left\n            5400 + 0 * qualys_exporter_poll_interval_seconds\n"),
+        "stale threshold of 30 poll intervals": (
+            "group_left\n            3 * qualys_exporter_poll_interval_seconds\n",
+            "group_left\n            30 * qualys_exporter_poll_interval_seconds\n"),
+        "poll-failing threshold hard-coded to two default poll intervals": (
+            "group_left\n              2 * qualys_exporter_poll_interval_seconds\n",
+            "group_left\n              3600 + 0 * qualys_exporter_poll_interval_seconds\n"),
+        "poll-failing alert on a single failed poll": (
+            "group_left\n              2 * qualys_exporter_poll_interval_seconds\n",
+            "group_left\n              0 * qualys_exporter_poll_interval_seconds\n"),
+        "poll-failing alert silent for a source that never succeeded": (
+            "\n                  or\n                    (\n                        0 * qualys_exporter_source_up\n"
+            "                      + on (job, instance) group_left\n"
+            "                        qualys_exporter_start_time_seconds\n                    )", ""),
         "rate-limit alert without the freshness guard": (
-            "qualys_exporter_api_rate_limit_remaining < 20\n          and on (job, instance)",
-            "qualys_exporter_api_rate_limit_remaining < 20\n          or on (job, instance)"),
+            "qualys_exporter_api_rate_limit_remaining < 20\n            and\n",
+            "qualys_exporter_api_rate_limit_remaining < 20\n            or\n"),
+        "rate-limit freshness taken from another API family": (
+            "qualys_exporter_api_rate_limit_remaining < 20\n            and\n",
+            "qualys_exporter_api_rate_limit_remaining < 20\n            and on (job, instance)\n"),
+        "rate-limit alert without for": (
+            "        for: 5m\n        labels:\n          severity: warning\n        annotations:\n"
+            "          summary: >-\n            qualys-exporter {{ $labels.instance }}: only",
+            "        labels:\n          severity: warning\n        annotations:\n"
+            "          summary: >-\n            qualys-exporter {{ $labels.instance }}: only"),
         "exporter-down alert without absent()": (' or absent(up{job="qualys-exporter"})', ""),
-        "poll-failing alert on a single failed poll": ("for: 1h", "for: 5m"),
     }
 
     def test_unit_tests_catch_broken_rules(self):

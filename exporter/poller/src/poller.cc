@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <future>
 
+#include "qx/logging/log_fields.h"
+
 namespace qx {
 
 bool PollContext::Step(std::string_view source,
@@ -39,12 +41,15 @@ void PollContext::Publish(const std::string& key, Snapshot families) {
 
 void PollContext::Report(PollOutcome outcome) {
   if (outcome.ok) {
-    LOG(INFO) << "poll of " << outcome.source << " succeeded in "
-              << outcome.duration_seconds << " s";
+    LOG(INFO) << "poll of " << outcome.source << " succeeded"
+              << kv("source", outcome.source)
+              << kv("duration_seconds", outcome.duration_seconds);
   } else {
-    LOG(ERROR) << "poll of " << outcome.source << " failed after "
-               << outcome.duration_seconds << " s: " << outcome.error
-               << " (last good data stays published)";
+    LOG(ERROR) << "poll of " << outcome.source
+               << " failed (the last good data stays published)"
+               << kv("source", outcome.source)
+               << kv("duration_seconds", outcome.duration_seconds)
+               << kv("error", outcome.error);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
+#include "qx/logging/log_fields.h"
 #include "qx/sources/incremental_sync.h"
 
 namespace qx {
@@ -27,29 +29,26 @@ void PageWatch::operator()(const SearchProgress& p) {
   if (p.pages == 1) earlier_walks_ += walk_records_;  // a new walk began
   walk_records_ = p.records;
   telemetry_.SyncProgress(source_, fetched(), expected_);
+  QX_LOG_DEBUG << source_ << ": page fetched" << kv("source", source_)
+               << kv("page", p.pages) << kv("records", fetched());
   const double now = clock_();
   // Only the API this source calls counts: the KnowledgeBase's budget says
   // nothing about Asset Management's. Unknown (no headers) is unlimited.
   const RateLimitInfo rl = client_.last_rate_limit(api_);
   if (now - last_log_ >= options_.progress_log_seconds || p.done) {
     last_log_ = now;
-    std::string eta;
     const std::uint64_t have = fetched();
+    std::optional<double> eta_seconds;
     if (expected_ && *expected_ > have && have > 0) {
       const double rate =
           static_cast<double>(have) / std::max(now - start_, 1e-3);
-      eta = ", about " +
-            std::to_string(static_cast<long long>(
-                std::ceil(static_cast<double>(*expected_ - have) / rate))) +
-            " s to go";
+      eta_seconds = std::ceil(static_cast<double>(*expected_ - have) / rate);
     }
-    LOG(INFO) << source_ << ": " << p.pages << " pages, " << have
-              << (expected_ ? " of " + std::to_string(*expected_) : "")
-              << " records"
-              << (rl.remaining ? ", " + std::string(api_) + " calls left " +
-                                     std::to_string(*rl.remaining)
-                               : "")
-              << eta;
+    LOG(INFO) << source_ << ": sync progress" << kv("source", source_)
+              << kv("pages", p.pages) << kv("records", have)
+              << kv("expected_records", expected_) << kv("api", api_)
+              << kv("api_calls_left", rl.remaining)
+              << kv("eta_seconds", eta_seconds);
   }
   if (!p.done && rl.remaining && *rl.remaining <= options_.reserve_calls) {
     throw StopSync(

@@ -1,5 +1,7 @@
 #include "qx/telemetry/self_metrics.h"
 
+#include <chrono>
+
 namespace qx {
 
 using prometheus::BuildCounter;
@@ -83,7 +85,17 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
       build_info_(BuildGauge()
                       .Name("qualys_exporter_build_info")
                       .Help("Build information, value 1")
+                      .Register(*registry_)),
+      start_time_(BuildGauge()
+                      .Name("qualys_exporter_start_time_seconds")
+                      .Help("Unix time the exporter started")
                       .Register(*registry_)) {
+  // QualysSourcePollFailing counts from here for a source that has not
+  // succeeded since the start.
+  start_time_.Add({}).Set(
+      std::chrono::duration<double>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
   build_info_
       .Add({{"version", std::string(version)},
             {"revision", std::string(revision)}})

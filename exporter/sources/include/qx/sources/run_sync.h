@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "qx/logging/log_fields.h"
 #include "qx/poller/source.h"
 #include "qx/sources/feed.h"
 #include "qx/sources/incremental_sync.h"
@@ -46,8 +47,11 @@ SyncResult RunSync(IncrementalSync<Store>& sync, Feed<Store>& feed,
   context.telemetry().RecordsFetched(name, watch.fetched());
   context.telemetry().SyncProgress(name, sync.store().size(), expected);
   LOG(INFO) << name << ": " << (result.full ? "full" : "incremental")
-            << " sync, " << result.pages << " pages, " << watch.fetched()
-            << " records fetched, " << sync.store().size() << " held";
+            << " sync done" << kv("source", name)
+            << kv("sync", result.full ? "full" : "incremental")
+            << kv("pages", result.pages)
+            << kv("records_fetched", watch.fetched())
+            << kv("records_held", sync.store().size());
   return result;
 }
 

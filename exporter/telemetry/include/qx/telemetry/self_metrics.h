@@ -57,6 +57,7 @@ class SelfMetrics final : public Telemetry {
   prometheus::Family<prometheus::Gauge>& poll_interval_;
   prometheus::Family<prometheus::Gauge>& full_resync_interval_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Family<prometheus::Gauge>& start_time_;
 
   std::mutex mu_;
   std::map<std::string, bool, std::less<>> source_state_;
