@@ -2,7 +2,6 @@
 // client -> records -> store -> aggregate -> snapshot -> endpoint.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
-#include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -18,9 +17,10 @@
 
 #include "qx/client/http_transport.h"
 #include "qx/client/qualys_client.h"
-#include "qx/endpoint/duration.h"
-#include "qx/endpoint/flag_spelling.h"
-#include "qx/endpoint/web_config.h"
+#include "qx/cli/duration.h"
+#include "qx/cli/flag_spelling.h"
+#include "qx/endpoint/listen_address.h"
+#include "qx/endpoint/metrics_server.h"
 #include "qx/poller/poller.h"
 #include "qx/poller/sources.h"
 #include "qx/sim/simulator.h"
@@ -51,10 +51,24 @@ DEFINE_int32(api_reserve_calls, 20,
 DEFINE_string(poll_full_resync_interval, "24h",
               "Full walk of every source (catches deletions) at most this "
               "often; polls in between ask only for changed records");
-DEFINE_string(web_listen_address, ":9786", "Address to serve /metrics on");
+DEFINE_string(web_listen_address, ":9786",
+              "Addresses to serve on, comma-separated or repeated: :9786 "
+              "(IPv4 and IPv6), 0.0.0.0:9786, [::]:9786, 127.0.0.1:9786");
 DEFINE_string(web_config_file, "",
-              "Prometheus exporter-toolkit web config file (TLS, Basic auth)");
+              "Prometheus exporter-toolkit web config file (TLS, Basic auth, "
+              "headers); re-read when it changes");
 DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
+DEFINE_int32(web_max_connections, 64,
+             "Connections served at once (one worker thread each); as many "
+             "more wait, further ones are closed");
+DEFINE_int32(web_max_requests, 40,
+             "Concurrent scrapes of the metrics path; more get 503 (0: no "
+             "limit)");
+DEFINE_string(web_request_timeout, "30s",
+              "Time for a request, from its first byte to the end of the "
+              "answer; slower clients are disconnected");
+DEFINE_string(web_idle_timeout, "2m",
+              "Idle keep-alive connections are closed after this");
 DEFINE_string(poll_interval, "30m", "Background poll period");
 DEFINE_bool(once, false,
             "Poll once, print the exposition to stdout, exit 0 if every "
@@ -118,6 +132,7 @@ std::optional<qx::Credentials> LoadCredentials(std::string* error) {
 
 int main(int argc, char** argv) {
   auto args = qx::NormalizeFlagSpelling(argc, argv);
+  qx::JoinRepeatedFlag(args, "web_listen_address");
   std::vector<char*> argp;
   for (auto& a : args) argp.push_back(a.data());
   int n = static_cast<int>(argp.size());
@@ -138,15 +153,22 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&n, &av, true);
   google::InitGoogleLogging(argv[0]);
 
-  std::optional<qx::WebConfig> web_config;
-  if (!FLAGS_web_config_file.empty()) {
-    try {
-      web_config = qx::LoadWebConfig(FLAGS_web_config_file);
-    } catch (const std::exception& e) {
-      LOG(ERROR) << e.what();
-      return 2;
-    }
+  qx::MetricsServerOptions web;
+  try {
+    web.listen = qx::ParseListenAddresses(FLAGS_web_listen_address);
+  } catch (const std::exception& e) {
+    LOG(ERROR) << e.what();
+    return 2;
   }
+  web.telemetry_path = FLAGS_web_telemetry_path;
+  web.web_config_file = FLAGS_web_config_file;
+  web.max_connections = std::max(1, FLAGS_web_max_connections);
+  web.max_requests = std::max(0, FLAGS_web_max_requests);
+  web.request_timeout =
+      DurationFlag("web.request-timeout", FLAGS_web_request_timeout);
+  web.idle_timeout = DurationFlag("web.idle-timeout", FLAGS_web_idle_timeout);
+  web.version = QX_VERSION;
+  web.revision = QX_REVISION;
 
   std::unique_ptr<qx::sim::Simulator> sim;
   std::string url =
@@ -231,10 +253,9 @@ int main(int argc, char** argv) {
     // One-shot: a signal simply ends the process.
     pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
     bool ok = poller.PollOnce();
-    auto families = collector->Collect();
-    auto self = self_metrics.registry()->Collect();
-    families.insert(families.end(), self.begin(), self.end());
-    prometheus::TextSerializer().Serialize(std::cout, families);
+    collector->WriteText(std::cout);
+    prometheus::TextSerializer().Serialize(std::cout,
+                                           self_metrics.registry()->Collect());
     std::cout.flush();
     return ok ? 0 : 1;
   }
@@ -257,24 +278,14 @@ int main(int argc, char** argv) {
     });
   }
 
-  std::unique_ptr<qx::SecuredExposer> secured;
+  std::unique_ptr<qx::MetricsServer> server;
   try {
-    secured = qx::MakeExposer(FLAGS_web_listen_address, web_config);
+    server = std::make_unique<qx::MetricsServer>(
+        web, [collector] { return collector->Blocks(); },
+        self_metrics.registry(), qx::StatusFromSelfMetrics(self_metrics));
   } catch (const std::exception& e) {
     LOG(ERROR) << e.what();
     return 2;
-  }
-  auto* exposer = &secured->exposer();
-  exposer->RegisterCollectable(collector, FLAGS_web_telemetry_path);
-  exposer->RegisterCollectable(self_metrics.registry(),
-                               FLAGS_web_telemetry_path);
-  qx::ProtectPath(*secured, web_config, FLAGS_web_telemetry_path);
-  // An always-200 endpoint for liveness probes.
-  auto health = std::make_shared<prometheus::Registry>();
-  exposer->RegisterCollectable(health, "/-/healthy");
-  for (auto port : exposer->GetListeningPorts()) {
-    LOG(INFO) << "serving " << FLAGS_web_telemetry_path << " on port " << port
-              << (secured->tls() ? " (TLS)" : "");
   }
 
   poller.Start(interval);
@@ -287,6 +298,7 @@ int main(int argc, char** argv) {
   }
   // A poll may sit in a long API call; state writes are atomic, so do not
   // outlast a container's grace period waiting for it.
+  server->Stop();
   auto stopped = std::async(std::launch::async, [&] { poller.Stop(); });
   if (stopped.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
     LOG(WARNING) << "poll still running after 10 s; exiting without it";

@@ -1,5 +1,7 @@
 #include "qx/snapshot/self_metrics.h"
 
+#include <chrono>
+
 namespace qx {
 
 using prometheus::BuildCounter;
@@ -79,6 +81,7 @@ SelfMetrics::SelfMetrics(std::string_view version, std::string_view revision)
 void SelfMetrics::AddSource(const std::string& source) {
   std::lock_guard<std::mutex> lock(mu_);
   source_state_.try_emplace(source, false);
+  sources_[source].name = source;
   source_up_.Add({{"source", source}}).Set(0);
   records_.Add({{"source", source}});
   UpdateUp();
@@ -94,6 +97,10 @@ void SelfMetrics::PollSucceeded(const std::string& source, double duration,
                                 double now) {
   std::lock_guard<std::mutex> lock(mu_);
   source_state_[source] = true;
+  SourceState& st = sources_[source];
+  st.name = source;
+  st.polled = st.last_ok = true;
+  st.last_poll_unix = st.last_success_unix = now;
   source_up_.Add({{"source", source}}).Set(1);
   last_success_.Add({{"source", source}}).Set(now);
   duration_.Add({{"source", source}}).Set(duration);
@@ -103,6 +110,13 @@ void SelfMetrics::PollSucceeded(const std::string& source, double duration,
 void SelfMetrics::PollFailed(const std::string& source, double duration) {
   std::lock_guard<std::mutex> lock(mu_);
   source_state_[source] = false;
+  SourceState& st = sources_[source];
+  st.name = source;
+  st.polled = true;
+  st.last_ok = false;
+  st.last_poll_unix = std::chrono::duration<double>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   source_up_.Add({{"source", source}}).Set(0);
   duration_.Add({{"source", source}}).Set(duration);
   UpdateUp();
@@ -114,11 +128,26 @@ void SelfMetrics::RecordsFetched(const std::string& source, std::uint64_t n) {
 
 void SelfMetrics::SetSyncRecords(const std::string& source, double records) {
   sync_records_.Add({{"source", source}}).Set(records);
+  std::lock_guard<std::mutex> lock(mu_);
+  sources_[source].name = source;
+  sources_[source].records = records;
 }
 
 void SelfMetrics::SetSyncExpectedRecords(const std::string& source,
                                          double records) {
   sync_expected_.Add({{"source", source}}).Set(records);
+  std::lock_guard<std::mutex> lock(mu_);
+  sources_[source].name = source;
+  sources_[source].expected_records = records;
+}
+
+std::vector<SelfMetrics::SourceState> SelfMetrics::Sources() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<SourceState> out;
+  for (const auto& [name, state] : sources_) {
+    if (source_state_.count(name)) out.push_back(state);
+  }
+  return out;
 }
 
 void SelfMetrics::SetInfoSeriesDropped(double n) {

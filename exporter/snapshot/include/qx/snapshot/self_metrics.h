@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "qx/client/qualys_client.h"
 
@@ -32,6 +33,19 @@ class SelfMetrics : public ClientObserver {
   void SetSyncRecords(const std::string& source, double records);
   void SetSyncExpectedRecords(const std::string& source, double records);
   void SetInfoSeriesDropped(double n);
+
+  // What the landing page and readiness show per source.
+  struct SourceState {
+    std::string name;
+    bool polled = false;            // a poll of it has ended, either way
+    bool last_ok = false;           // the last poll succeeded
+    double last_poll_unix = 0;      // when the last poll ended
+    double last_success_unix = 0;   // 0: never succeeded (nothing published)
+    double records = -1;            // records held / synced so far; -1 unknown
+    double expected_records = -1;   // the count endpoint's total; -1 unknown
+  };
+  // Every registered source, in name order.
+  std::vector<SourceState> Sources() const;
 
   // ClientObserver
   void OnRequest(std::string_view endpoint, std::string_view code) override;
@@ -55,8 +69,9 @@ class SelfMetrics : public ClientObserver {
   prometheus::Family<prometheus::Gauge>& info_dropped_;
   prometheus::Family<prometheus::Gauge>& build_info_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, bool> source_state_;
+  std::map<std::string, SourceState> sources_;  // guarded by mu_
 };
 
 }  // namespace qx
