@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "qx/endpoint/duration.h"
-#include "qx/endpoint/flag_spelling.h"
+#include "qx/cli/duration.h"
+#include "qx/cli/flag_spelling.h"
 #include "qx/records/timestamp.h"
 #include "qx/store/was_finding_store.h"
 

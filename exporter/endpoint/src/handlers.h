@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "qx/endpoint/pages.h"
 #include "qx/endpoint/server_status.h"
 #include "qx/snapshot/exposition.h"
 
@@ -38,9 +39,6 @@ class Handler {
   virtual int Serve(Exchange& ex) = 0;
 };
 
-// Whether an Accept-Encoding value accepts gzip (RFC 9110: "gzip" or "*"
-// with a non-zero q, case-insensitive).
-bool AcceptsGzip(std::string_view accept_encoding);
 
 // /metrics: the published snapshot's bytes (rendered once per publish,
 // gzip-compressed once on demand) plus the self-metrics rendered per scrape.
@@ -59,16 +57,7 @@ class MetricsHandler final : public Handler {
   std::atomic<int> in_flight_{0};
 };
 
-// "/": the HTML landing page.
-struct LandingPageInfo {
-  std::string version, revision, telemetry_path;
-  bool tls = false;
-};
-std::string HtmlEscape(std::string_view s);
-std::string RenderLandingPage(const LandingPageInfo& info,
-                              const std::vector<SourceStatus>& sources,
-                              bool ready, double now_unix);
-
+// "/": the HTML landing page (RenderLandingPage, pages.h).
 class LandingPageHandler final : public Handler {
  public:
   LandingPageHandler(LandingPageInfo info, ServerStatus status);
