@@ -60,7 +60,7 @@ DEFINE_string(web_config_file, "",
 DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
 DEFINE_int32(web_max_connections, 64,
              "Connections served at once (one worker thread each); as many "
-             "more wait, further ones are closed");
+             "more (at least 8) wait, further ones are closed");
 DEFINE_int32(web_max_requests, 40,
              "Concurrent scrapes of the metrics path; more get 503 (0: no "
              "limit)");
@@ -260,6 +260,16 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
 
+  std::unique_ptr<qx::MetricsServer> server;
+  try {
+    server = std::make_unique<qx::MetricsServer>(
+        web, [collector] { return collector->Blocks(); },
+        self_metrics.registry(), qx::StatusFromSelfMetrics(self_metrics));
+  } catch (const std::exception& e) {
+    LOG(ERROR) << e.what();
+    return 2;
+  }
+
   auto interval = DurationFlag("poll.interval", FLAGS_poll_interval);
   // The demo should move: poll every minute unless told otherwise, and let
   // the simulated findings evolve (fixed, reopened, re-detected) every 5 min.
@@ -276,16 +286,6 @@ int main(int argc, char** argv) {
         LOG(INFO) << "demo: simulator advanced to epoch " << sim->epoch();
       }
     });
-  }
-
-  std::unique_ptr<qx::MetricsServer> server;
-  try {
-    server = std::make_unique<qx::MetricsServer>(
-        web, [collector] { return collector->Blocks(); },
-        self_metrics.registry(), qx::StatusFromSelfMetrics(self_metrics));
-  } catch (const std::exception& e) {
-    LOG(ERROR) << e.what();
-    return 2;
   }
 
   poller.Start(interval);

@@ -204,7 +204,7 @@ basic_auth_users:
             rc, out = promtool_check_metrics(unzipped)
             self.assertEqual(rc, 0, out)
             # The snapshot part is the very same bytes (self-metrics differ).
-            cut = body.index("# HELP qualys_up ")
+            cut = min(body.index("# HELP qualys_up "), body.index("# HELP qualys_exporter_"))
             self.assertEqual(unzipped[:cut], body[:cut])
             # Landing page and readiness need the password too; liveness not.
             status, page, _ = https_get(ex.port, ca, auth=auth, path="/")
@@ -377,6 +377,8 @@ tls_server_config:
     def test_slow_client_cannot_hold_the_only_worker(self):
         ex = Exporter(self.pki, "slow", None, extra=("--web.max-connections=1", "--web.request-timeout=1s"))
         try:
+            # The start-up probe's connection is done once this is answered.
+            self.assertEqual(http_get(f"http://127.0.0.1:{ex.port}/-/healthy")[0], 200)
             slow = socket.create_connection(("127.0.0.1", ex.port), timeout=10)
             slow.sendall(b"GET /metrics HTTP/1.1\r\n")
             stop = threading.Event()

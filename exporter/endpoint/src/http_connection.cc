@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <glog/logging.h>
 #include <sys/socket.h>
 
@@ -141,22 +142,35 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
       return;  // already gone
     }
     Watchdog::Entry entry(watchdog_, socket().impl()->sockfd());
+    socket().setNoDelay(true);
+    // Poco sets no send timeout on server sockets; the deadline covers
+    // writes, this only bounds a single blocked send.
+    socket().setSendTimeout(params_->getTimeout());
+    Poco::Net::HTTPServerSession session(socket(), params_);
     try {
-      Serve(entry);
+      Serve(entry, session);
     } catch (const Poco::Exception& e) {
-      LogConnectionError(peer, e.displayText());
+      // Poco reports a failed read as "Error reading HTTP request header";
+      // the cause (a TLS alert, a reset) is the session's network exception.
+      const Poco::Exception& cause =
+          session.networkException() ? *session.networkException() : e;
+      if (!Unremarkable(cause)) LogConnectionError(peer, cause.displayText());
     } catch (const std::exception& e) {
       LogConnectionError(peer, e.what());
     }
   }
 
  private:
-  void Serve(Watchdog::Entry& entry) {
-    socket().setNoDelay(true);
-    // Poco sets no send timeout on server sockets; the deadline covers
-    // writes, this only bounds a single blocked send.
-    socket().setSendTimeout(params_->getTimeout());
-    Poco::Net::HTTPServerSession session(socket(), params_);
+  // A client (a TCP probe, a port check) that closes without a request, or
+  // resets the connection, is no error worth a warning.
+  static bool Unremarkable(const Poco::Exception& e) {
+    const std::string text = e.displayText();
+    return dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) ||
+           dynamic_cast<const Poco::Net::SSLConnectionUnexpectedlyClosedException*>(&e) ||
+           text.find("unexpected eof") != std::string::npos;
+  }
+
+  void Serve(Watchdog::Entry& entry, Poco::Net::HTTPServerSession& session) {
     // First request: wait up to the timeout; later ones: the idle timeout.
     while (session.hasMoreRequests()) {
       entry.Arm(request_timeout_);

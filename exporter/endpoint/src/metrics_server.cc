@@ -116,7 +116,7 @@ MetricsServer::MetricsServer(MetricsServerOptions options, SnapshotFn snapshot,
       std::chrono::duration_cast<std::chrono::microseconds>(o.idle_timeout)
           .count()));
   params->setMaxThreads(std::max(1, o.max_connections));
-  params->setMaxQueued(std::max(1, o.max_connections));
+  params->setMaxQueued(std::max(8, o.max_connections));
   params->setServerName("qualys-exporter");
   params->setSoftwareVersion("qualys-exporter/" + o.version);
 

@@ -31,6 +31,19 @@ WebSettingsWatcher::WebSettingsWatcher(std::string path,
     config_ = LoadWebConfig(path_);
     if (config_.tls) tls_ = std::make_unique<TlsContext>(*config_.tls, path_);
     stamps_ = Stamps(config_);
+    if (config_.tls) {
+      LOG(INFO) << "web config " << path_ << ": TLS enabled, client_auth_type "
+                << ClientAuthName(config_.tls->client_auth);
+    }
+    if (!config_.basic_auth_users.empty()) {
+      LOG(INFO) << "web config " << path_ << ": Basic auth required on every "
+                << "path but /-/healthy (" << config_.basic_auth_users.size()
+                << " users)";
+      if (!config_.tls) {
+        LOG(WARNING) << "web config " << path_ << ": Basic auth without "
+                     << "tls_server_config sends passwords in clear text";
+      }
+    }
   }
   current_ = Build(config_);
 }

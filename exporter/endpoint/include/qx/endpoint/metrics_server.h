@@ -28,7 +28,8 @@ struct MetricsServerOptions {
   std::string telemetry_path = "/metrics";
   std::string web_config_file;  // empty: plain HTTP, no authentication
   // Connections served at once (each holds a worker thread while open);
-  // as many more wait in a queue, beyond that new connections are closed.
+  // as many more (at least 8) wait in a queue, beyond that new connections
+  // are closed.
   int max_connections = 64;
   // Concurrent scrapes of telemetry_path; more get 503 (0: no cap).
   int max_requests = 40;
