@@ -10,6 +10,7 @@
 //         "p90_ms":..,"p99_ms":..,"max_ms":..,"publish_ms":..,"gzip_ms":..}
 // (publish: rendering a snapshot to text once, as Publish does; gzip: its
 // one-time compression; both timed alone, idle.)
+#include <Poco/InflatingStream.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -177,8 +179,15 @@ int main(int argc, char** argv) {
   }
   stop.store(true);
   publisher.join();
+  std::string text = body;
+  if (gzip && !body.empty()) {  // check what was sent: inflate it
+    std::istringstream compressed(body);
+    Poco::InflatingInputStream inflate(compressed,
+                                       Poco::InflatingStreamBuf::STREAM_GZIP);
+    text.assign(std::istreambuf_iterator<char>(inflate), {});
+  }
   std::size_t exposed = 0;
-  for (std::size_t pos = 0; (pos = body.find('\n', pos)) != std::string::npos;
+  for (std::size_t pos = 0; (pos = text.find('\n', pos)) != std::string::npos;
        ++pos)
     ++exposed;
   std::printf(

@@ -15,10 +15,10 @@
 #include <optional>
 #include <thread>
 
-#include "qx/client/http_transport.h"
-#include "qx/client/qualys_client.h"
 #include "qx/cli/duration.h"
 #include "qx/cli/flag_spelling.h"
+#include "qx/client/http_transport.h"
+#include "qx/client/qualys_client.h"
 #include "qx/endpoint/listen_address.h"
 #include "qx/endpoint/metrics_server.h"
 #include "qx/poller/poller.h"

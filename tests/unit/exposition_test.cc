@@ -1,5 +1,7 @@
 // Serialize-once: SnapshotCollector renders each publish to text once, and
 // the pre-deflated blocks plus a per-request tail make one valid gzip member.
+#include "qx/snapshot/exposition.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
@@ -9,7 +11,6 @@
 #include <stdexcept>
 
 #include "qx/aggregate/family_builder.h"
-#include "qx/snapshot/exposition.h"
 #include "qx/snapshot/snapshot_collector.h"
 
 namespace qx {
@@ -19,7 +20,8 @@ namespace {
 // checked. Throws on anything invalid or on trailing data.
 std::string Gunzip(const std::string& gz) {
   z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("init");
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+    throw std::runtime_error("init");
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
   z.avail_in = static_cast<uInt>(gz.size());
   std::string out;
@@ -93,7 +95,8 @@ TEST(Exposition, RejectsAFamilyPublishedUnderTwoKeys) {
 
 TEST(Exposition, PreDeflatedBlocksAndTailFormOneGzipMember) {
   std::string big;
-  for (int i = 0; i < 20000; ++i) big += "metric{i=\"" + std::to_string(i) + "\"} 1\n";
+  for (int i = 0; i < 20000; ++i)
+    big += "metric{i=\"" + std::to_string(i) + "\"} 1\n";
   const RenderedBlock b1(big), b2("second block\n"), empty("");
   EXPECT_FALSE(b1.deflated_yet());
   const std::string tail = "qualys_up 1\n";

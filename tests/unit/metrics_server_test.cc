@@ -21,9 +21,9 @@
 namespace qx {
 namespace {
 
+using testing::Get;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::Get;
 using testing::Reply;
 
 std::string Gunzip(const std::string& gz) {
@@ -58,8 +58,11 @@ class MetricsServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     self_ = std::make_shared<prometheus::Registry>();
-    prometheus::BuildGauge().Name("qx_test_self").Register(*self_).Add({}).Set(
-        1);
+    prometheus::BuildGauge()
+        .Name("qx_test_self")
+        .Register(*self_)
+        .Add({})
+        .Set(1);
     status_.sources = [this] {
       SourceStatus s;
       s.name = "<src&\"1\">";
@@ -214,7 +217,8 @@ TEST_F(MetricsServerTest, ScrapesBeyondTheCapGet503) {
   auto server = Start(o);
   Poco::Net::StreamSocket stuck;
   int rcvbuf = 4096;
-  stuck.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
+  stuck.connect(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
   setsockopt(stuck.impl()->sockfd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
              sizeof rcvbuf);
   const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -239,7 +243,8 @@ TEST_F(MetricsServerTest, SlowClientCannotHoldTheOnlyWorker) {
   o.request_timeout = std::chrono::milliseconds(600);
   auto server = Start(o);
   Poco::Net::StreamSocket slow;
-  slow.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
+  slow.connect(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
   const std::string start = "GET /metrics HTTP/1.1\r\n";
   slow.sendBytes(start.data(), static_cast<int>(start.size()));
   std::atomic<bool> dripping{true};

@@ -18,8 +18,8 @@ namespace qx {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::BasicAuth;
+using ::testing::HasSubstr;
 using testing::HttpsGet;
 using testing::Reply;
 using testing::WaitFor;
@@ -66,7 +66,8 @@ class TlsServerTest : public ::testing::Test {
               const std::string& client = "client") {
     return HttpsGet(port_, dir_ + "/ca.pem",
                     client.empty() ? "" : dir_ + "/" + client + ".pem",
-                    client.empty() ? "" : dir_ + "/" + client + ".key", path, h);
+                    client.empty() ? "" : dir_ + "/" + client + ".key", path,
+                    h);
   }
   std::string ServedSerial() {
     try {
@@ -108,7 +109,8 @@ http_server_config:
   headers:
     X-Frame-Options: deny
 basic_auth_users:
-  alice: ')" + Bcrypt("pw") + "'\n");
+  alice: ')" + Bcrypt("pw") +
+                      "'\n");
   EXPECT_TRUE(server->tls());
   const auto alice = std::map<std::string, std::string>{
       {"Authorization", BasicAuth("alice", "pw")}};
@@ -123,9 +125,9 @@ basic_auth_users:
     EXPECT_EQ(r.headers["X-Frame-Options"], "deny") << path;
   }
   EXPECT_EQ(Https("/nope", alice).status, 404);
-  EXPECT_EQ(Https("/metrics", {{"Authorization", BasicAuth("alice", "x")}})
-                .status,
-            401);
+  EXPECT_EQ(
+      Https("/metrics", {{"Authorization", BasicAuth("alice", "x")}}).status,
+      401);
   EXPECT_EQ(Https("/-/healthy").status, 200);
   // No client certificate, another SAN, another CA: no TLS connection.
   EXPECT_EQ(Https("/-/healthy", {}, "").status, -1);
@@ -135,19 +137,22 @@ basic_auth_users:
 
 TEST_F(TlsServerTest, ReloadsUsersAndCertificatesKeepsLastGoodOnError) {
   Install("server", "rotating");
-  const std::string tls = "tls_server_config:\n  cert_file: rotating.pem\n"
-                          "  key_file: rotating.key\n";
-  auto server = Start(tls + "basic_auth_users:\n  alice: '" + Bcrypt("a") +
-                      "'\n");
+  const std::string tls =
+      "tls_server_config:\n  cert_file: rotating.pem\n"
+      "  key_file: rotating.key\n";
+  auto server =
+      Start(tls + "basic_auth_users:\n  alice: '" + Bcrypt("a") + "'\n");
   auto as = [](const std::string& u, const std::string& p) {
-    return std::map<std::string, std::string>{{"Authorization", BasicAuth(u, p)}};
+    return std::map<std::string, std::string>{
+        {"Authorization", BasicAuth(u, p)}};
   };
   EXPECT_EQ(Https("/metrics", as("alice", "a")).status, 200);
   EXPECT_EQ(ServedSerial(), Serial("server.pem"));
 
   WriteConfig(tls + "basic_auth_users:\n  bob: '" + Bcrypt("b") + "'\n");
-  EXPECT_TRUE(WaitFor([&] { return Https("/metrics", as("bob", "b")).status == 200; },
-                      std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      WaitFor([&] { return Https("/metrics", as("bob", "b")).status == 200; },
+              std::chrono::seconds(10)));
   EXPECT_EQ(Https("/metrics", as("alice", "a")).status, 401);
 
   Install("server2", "rotating");  // cert-manager renews the certificate
@@ -170,7 +175,8 @@ TEST_F(TlsServerTest, ReloadsUsersAndCertificatesKeepsLastGoodOnError) {
 
 TEST_F(TlsServerTest, BadConfigAtStartupNamesFileAndField) {
   try {
-    Start("tls_server_config:\n  cert_file: nope.pem\n  key_file: server.key\n");
+    Start(
+        "tls_server_config:\n  cert_file: nope.pem\n  key_file: server.key\n");
     FAIL() << "started with a missing certificate";
   } catch (const std::runtime_error& e) {
     EXPECT_THAT(e.what(), HasSubstr("web config " + config_));

@@ -38,6 +38,26 @@ TEST(FlagSpelling, DotsAndDashesInNamesOnly) {
   EXPECT_EQ(out[7], "--x.y");
 }
 
+TEST(FlagSpelling, RepeatedListenAddressesAreJoined) {
+  std::vector<std::string> args = {"prog",
+                                   "--web_listen_address=127.0.0.1:1",
+                                   "--once",
+                                   "--web_listen_address",
+                                   "[::1]:2",
+                                   "-web_listen_address=:3",
+                                   "--web_listen_address_x=4",
+                                   "--",
+                                   "--web_listen_address=5"};
+  JoinRepeatedFlag(args, "web_listen_address");
+  EXPECT_EQ(args,
+            (std::vector<std::string>{
+                "prog", "--web_listen_address=127.0.0.1:1,[::1]:2,:3", "--once",
+                "--web_listen_address_x=4", "--", "--web_listen_address=5"}));
+  std::vector<std::string> none = {"prog", "--once"};
+  JoinRepeatedFlag(none, "web_listen_address");
+  EXPECT_EQ(none, (std::vector<std::string>{"prog", "--once"}));
+}
+
 TEST(IsoTimestamp, Parses) {
   EXPECT_EQ(ParseIsoTimestamp("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(ParseIsoTimestamp("2021-03-18T15:27:06Z"), 1616081226);

@@ -83,8 +83,8 @@ inline Reply HttpsGet(int port, const std::string& ca, const std::string& cert,
     Poco::Net::Context::Ptr ctx = new Poco::Net::Context(
         Poco::Net::Context::TLS_CLIENT_USE, key, cert, ca,
         Poco::Net::Context::VERIFY_RELAXED, 9, false);
-    Poco::Net::HTTPSClientSession session(
-        "localhost", static_cast<Poco::UInt16>(port), ctx);
+    Poco::Net::HTTPSClientSession session("localhost",
+                                          static_cast<Poco::UInt16>(port), ctx);
     session.setTimeout(Poco::Timespan(10, 0));
     return Exchange(session, "GET", path, headers);
   } catch (const Poco::Exception& e) {

@@ -304,8 +304,8 @@ TEST(BasicAuthVerifier, AuthorizationHeader) {
   EXPECT_TRUE(v.VerifyHeader("Basic YWxpY2U6cGE6c3M="));
   EXPECT_TRUE(v.VerifyHeader("basic YWxpY2U6cGE6c3M="));
   EXPECT_FALSE(v.VerifyHeader("Bearer YWxpY2U6cGE6c3M="));
-  EXPECT_FALSE(v.VerifyHeader("Basic YWxpY2U6cGE="));   // alice:pa
-  EXPECT_FALSE(v.VerifyHeader("Basic YWxpY2U="));       // no colon
+  EXPECT_FALSE(v.VerifyHeader("Basic YWxpY2U6cGE="));  // alice:pa
+  EXPECT_FALSE(v.VerifyHeader("Basic YWxpY2U="));      // no colon
   EXPECT_FALSE(v.VerifyHeader("Basic !!!not base64"));
   EXPECT_FALSE(v.VerifyHeader(""));
 }

@@ -39,7 +39,6 @@ class Handler {
   virtual int Serve(Exchange& ex) = 0;
 };
 
-
 // /metrics: the published snapshot's bytes (rendered once per publish,
 // gzip-compressed once on demand) plus the self-metrics rendered per scrape.
 // More than max_in_flight concurrent scrapes get 503 (0: no cap).

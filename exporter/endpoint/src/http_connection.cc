@@ -166,7 +166,9 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   static bool Unremarkable(const Poco::Exception& e) {
     const std::string text = e.displayText();
     return dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) ||
-           dynamic_cast<const Poco::Net::SSLConnectionUnexpectedlyClosedException*>(&e) ||
+           dynamic_cast<
+               const Poco::Net::SSLConnectionUnexpectedlyClosedException*>(
+               &e) ||
            text.find("unexpected eof") != std::string::npos;
   }
 
@@ -184,8 +186,7 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
                               request.getKeepAlive() && session.canKeepAlive());
         router_.Handle(request, response, socket());
         session.setKeepAlive(params_->getKeepAlive() &&
-                             response.getKeepAlive() &&
-                             session.canKeepAlive());
+                             response.getKeepAlive() && session.canKeepAlive());
       } catch (const Poco::Net::NoMessageException&) {
         break;  // the client closed the connection
       } catch (const Poco::Net::MessageException&) {

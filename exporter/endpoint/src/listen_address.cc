@@ -20,7 +20,8 @@ std::vector<ListenAddress> ParseListenAddresses(const std::string& text) {
     addr.erase(addr.find_last_not_of(" \t") + 1);
     if (addr.empty()) continue;
     auto colon = addr.rfind(':');
-    if (colon == std::string::npos) throw bad(addr, "expected host:port or :port");
+    if (colon == std::string::npos)
+      throw bad(addr, "expected host:port or :port");
     std::string host = addr.substr(0, colon);
     std::string port = addr.substr(colon + 1);
     if (port.empty() || port.size() > 5 ||
@@ -47,8 +48,9 @@ std::vector<ListenAddress> ParseListenAddresses(const std::string& text) {
     } else {
       unsigned char buf[4];
       if (inet_pton(AF_INET, host.c_str(), buf) != 1) {
-        throw bad(addr, "host must be an IP address, [IPv6] or localhost, not '" +
-                            host + "'");
+        throw bad(addr,
+                  "host must be an IP address, [IPv6] or localhost, not '" +
+                      host + "'");
       }
       a.family = ListenAddress::Family::kIpv4;
       a.host = host;
@@ -60,11 +62,11 @@ std::vector<ListenAddress> ParseListenAddresses(const std::string& text) {
   // also claim IPv4, or the IPv4 bind fails with "address in use".
   for (auto& a : out) {
     if (a.family != ListenAddress::Family::kIpv6) continue;
-    a.ipv6_only = a.host != "::" ||
-                  std::any_of(out.begin(), out.end(), [&](const auto& b) {
-                    return b.port == a.port &&
-                           b.family != ListenAddress::Family::kIpv6;
-                  });
+    a.ipv6_only =
+        a.host != "::" ||
+        std::any_of(out.begin(), out.end(), [&](const auto& b) {
+          return b.port == a.port && b.family != ListenAddress::Family::kIpv6;
+        });
   }
   return out;
 }

@@ -27,8 +27,7 @@ void WriteAll(Poco::Net::StreamSocket& socket, std::string_view data) {
 class Slot {
  public:
   Slot(std::atomic<int>& in_flight, int max)
-      : in_flight_(in_flight),
-        ok_(in_flight.fetch_add(1) < max || max <= 0) {}
+      : in_flight_(in_flight), ok_(in_flight.fetch_add(1) < max || max <= 0) {}
   ~Slot() { in_flight_.fetch_sub(1); }
   bool ok() const { return ok_; }
 
@@ -70,9 +69,9 @@ bool AcceptsGzip(std::string_view value) {
       if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') &&
           param[1] == '=') {
         std::string_view q = Trim(param.substr(2));
-        zero_q = !q.empty() &&
-                 std::all_of(q.begin(), q.end(),
-                             [](char c) { return c == '0' || c == '.'; });
+        zero_q = !q.empty() && std::all_of(q.begin(), q.end(), [](char c) {
+          return c == '0' || c == '.';
+        });
       }
     }
     if (!zero_q) return true;

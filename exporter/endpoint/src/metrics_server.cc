@@ -54,8 +54,7 @@ Poco::Net::ServerSocket Bind(const ListenAddress& a, TlsContext* tls) {
         } catch (const Poco::Exception&) {
           // No IPv6 on this machine: every IPv4 interface.
           socket = NewSocket(tls);
-          socket.bind(Poco::Net::SocketAddress("0.0.0.0", a.port), true,
-                      false);
+          socket.bind(Poco::Net::SocketAddress("0.0.0.0", a.port), true, false);
         }
         break;
     }
@@ -90,8 +89,9 @@ MetricsServer::MetricsServer(MetricsServerOptions options, SnapshotFn snapshot,
   if (self_metrics) {
     requests = &prometheus::BuildCounter()
                     .Name("qualys_exporter_http_requests_total")
-                    .Help("HTTP requests answered by the exporter, by handler "
-                          "and status code")
+                    .Help(
+                        "HTTP requests answered by the exporter, by handler "
+                        "and status code")
                     .Register(*self_metrics);
   }
   RouterHandlers handlers;
@@ -132,15 +132,15 @@ MetricsServer::MetricsServer(MetricsServerOptions options, SnapshotFn snapshot,
     Poco::Net::TCPServerConnectionFactory::Ptr factory =
         new HttpConnectionFactory(*m.router, m.watchdog, params,
                                   o.request_timeout);
-    m.servers.push_back(std::make_unique<Poco::Net::TCPServer>(
-        factory, *m.pool, socket, params));
+    m.servers.push_back(std::make_unique<Poco::Net::TCPServer>(factory, *m.pool,
+                                                               socket, params));
     m.servers.back()->start();
   }
   m.settings->Start();
   for (std::size_t i = 0; i < m.addresses.size(); ++i) {
     LOG(INFO) << "serving on " << m.addresses[i].toString()
-              << (m.settings->tls() ? " (TLS)" : "") << " (--web.listen-address "
-              << o.listen[i].spelling << ")";
+              << (m.settings->tls() ? " (TLS)" : "")
+              << " (--web.listen-address " << o.listen[i].spelling << ")";
   }
 }
 

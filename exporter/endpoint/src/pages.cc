@@ -54,12 +54,23 @@ std::string HtmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -116,9 +127,9 @@ int LandingPageHandler::Serve(Exchange& ex) {
   const double now = std::chrono::duration<double>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-  SendText(ex, Poco::Net::HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
-           RenderLandingPage(info_, sources, ReadyHandler::IsReady(status_),
-                             now));
+  SendText(
+      ex, Poco::Net::HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
+      RenderLandingPage(info_, sources, ReadyHandler::IsReady(status_), now));
   return 200;
 }
 

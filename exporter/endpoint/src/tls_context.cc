@@ -15,8 +15,8 @@ namespace qx {
 struct TlsContext::Settings {
   TlsServerConfig config;
   tls::CertKey cert_key;
-  X509_STORE* client_cas = nullptr;            // owned; null without CAs
-  STACK_OF(X509_NAME)* client_ca_names = nullptr;  // owned
+  X509_STORE* client_cas = nullptr;                 // owned; null without CAs
+  STACK_OF(X509_NAME) * client_ca_names = nullptr;  // owned
   std::string tls12_ciphers, tls13_ciphers, groups;
   int verify_mode = SSL_VERIFY_NONE;
 
@@ -165,8 +165,8 @@ bool Apply(SSL* ssl, const Settings& s) {
   const TlsServerConfig& t = s.config;
   // No session resumption: a resumed session would skip the client
   // certificate checks of the settings now in force.
-  SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                           SSL_OP_NO_TICKET);
+  SSL_set_options(
+      ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
   if (t.prefer_server_cipher_suites) {
     SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
   } else {
@@ -202,8 +202,8 @@ TlsContext::TlsContext(const TlsServerConfig& config,
   // Poco would check a client certificate's names against the client's IP.
   context_->enableExtendedCertificateVerification(false);
   SSL_CTX* ctx = context_->sslContext();
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   static const unsigned char kSidCtx[] = "qualys-exporter";
   SSL_CTX_set_session_id_context(ctx, kSidCtx, sizeof kSidCtx - 1);
   SSL_CTX_set_client_hello_cb(ctx, OnClientHello, this);

@@ -75,8 +75,10 @@ void ParseHttpServerConfig(const std::string& path, const YAML::Node& h,
     auto allowed = AllowedHeaders().find(name);
     if (allowed == AllowedHeaders().end()) {
       std::string names;
-      for (const auto& [n, v] : AllowedHeaders()) names += (names.empty() ? "" : ", ") + n;
-      Fail(path, field, "this header cannot be configured (allowed: " + names + ")",
+      for (const auto& [n, v] : AllowedHeaders())
+        names += (names.empty() ? "" : ", ") + n;
+      Fail(path, field,
+           "this header cannot be configured (allowed: " + names + ")",
            kv.first);
     }
     const std::string value = GetString(path, field, kv.second);
@@ -87,9 +89,10 @@ void ParseHttpServerConfig(const std::string& path, const YAML::Node& h,
     }
     if (!allowed->second.empty() && !allowed->second.count(value)) {
       std::string values;
-      for (const auto& v : allowed->second) values += (values.empty() ? "" : ", ") + v;
-      Fail(path, field, "invalid value '" + value + "' (one of: " + values + ")",
-           kv.second);
+      for (const auto& v : allowed->second)
+        values += (values.empty() ? "" : ", ") + v;
+      Fail(path, field,
+           "invalid value '" + value + "' (one of: " + values + ")", kv.second);
     }
     c.headers[name] = value;
   }

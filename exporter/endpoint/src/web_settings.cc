@@ -8,9 +8,7 @@
 namespace qx {
 
 TokenBucket::TokenBucket(RateLimitConfig c)
-    : config_(c),
-      tokens_(c.burst),
-      last_(std::chrono::steady_clock::now()) {}
+    : config_(c), tokens_(c.burst), last_(std::chrono::steady_clock::now()) {}
 
 bool TokenBucket::Allow() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -105,8 +103,8 @@ bool WebSettingsWatcher::CheckNow() {
     WebConfig next = LoadWebConfig(path_);
     if (next.tls.has_value() != config_.tls.has_value()) {
       throw std::runtime_error(
-          "web config " + path_ + ": tls_server_config: " +
-          (next.tls ? "enabling" : "disabling") +
+          "web config " + path_ +
+          ": tls_server_config: " + (next.tls ? "enabling" : "disabling") +
           " TLS needs a restart (the listening sockets stay as they are)");
     }
     if (next.tls && tls_) tls_->Update(*next.tls, path_);

@@ -76,8 +76,8 @@ class WebSettingsWatcher {
   const std::string path_;
   const std::chrono::milliseconds interval_;
   std::unique_ptr<TlsContext> tls_;
-  WebConfig config_;                  // the last good one (thread-confined)
-  std::vector<Stamp> stamps_;         // of the files last read
+  WebConfig config_;           // the last good one (thread-confined)
+  std::vector<Stamp> stamps_;  // of the files last read
   mutable std::mutex mu_;
   std::shared_ptr<const WebSettings> current_;  // guarded by mu_
   std::mutex stop_mu_;

@@ -10,8 +10,7 @@ namespace qx {
 DeflatedPiece Deflate(std::string_view text, bool final, int level) {
   z_stream z{};
   // -15: raw deflate with a 32 KiB window (the framing is GzipStream's).
-  if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (deflateInit2(&z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("zlib: deflateInit2 failed");
   }
   DeflatedPiece out;
@@ -31,10 +30,12 @@ DeflatedPiece Deflate(std::string_view text, bool final, int level) {
     const std::size_t in_left = text.size() - consumed;
     const auto in_now = static_cast<uInt>(std::min(in_left, kMaxChunk));
     const bool last_chunk = in_now == in_left;
-    if (out.bytes.size() - produced < 64) out.bytes.resize(out.bytes.size() * 2);
-    const auto out_now = static_cast<uInt>(
-        std::min(out.bytes.size() - produced, kMaxChunk));
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()) + consumed);
+    if (out.bytes.size() - produced < 64)
+      out.bytes.resize(out.bytes.size() * 2);
+    const auto out_now =
+        static_cast<uInt>(std::min(out.bytes.size() - produced, kMaxChunk));
+    z.next_in =
+        reinterpret_cast<Bytef*>(const_cast<char*>(text.data()) + consumed);
     z.avail_in = in_now;
     z.next_out = reinterpret_cast<Bytef*>(out.bytes.data() + produced);
     z.avail_out = out_now;
@@ -77,15 +78,16 @@ std::string_view GzipStream::Header() {
 }
 
 void GzipStream::Add(const DeflatedPiece& piece) {
-  crc_ = static_cast<std::uint32_t>(crc32_combine(
-      crc_, piece.crc32, static_cast<z_off_t>(piece.length)));
+  crc_ = static_cast<std::uint32_t>(
+      crc32_combine(crc_, piece.crc32, static_cast<z_off_t>(piece.length)));
   length_ += piece.length;
 }
 
 std::string GzipStream::Trailer() const {
   std::string t(8, '\0');
   for (int i = 0; i < 4; ++i) {
-    t[static_cast<std::size_t>(i)] = static_cast<char>((crc_ >> (8 * i)) & 0xff);
+    t[static_cast<std::size_t>(i)] =
+        static_cast<char>((crc_ >> (8 * i)) & 0xff);
     t[static_cast<std::size_t>(4 + i)] =
         static_cast<char>((length_ >> (8 * i)) & 0xff);  // ISIZE: mod 2^32
   }

@@ -11,7 +11,7 @@ struct ListenAddress {
   enum class Family { kDualStack, kIpv4, kIpv6 };
   std::string spelling;  // as given, for messages
   Family family = Family::kDualStack;
-  std::string host;      // IP literal without brackets; empty: any
+  std::string host;  // IP literal without brackets; empty: any
   std::uint16_t port = 0;
   // IPv6 sockets: accept IPv6 only (not IPv4-mapped connections).
   bool ipv6_only = false;

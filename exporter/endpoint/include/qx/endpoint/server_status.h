@@ -12,11 +12,11 @@ class SelfMetrics;
 
 struct SourceStatus {
   std::string name;
-  std::string last_result;      // "ok", "failed", or "" (not polled yet)
-  double last_poll_unix = 0;    // when the last poll ended; 0: never
-  double records = -1;          // records held / synced so far; <0 unknown
-  double expected_records = -1; // the API's count of them; <0 unknown
-  bool published = false;       // has published data (from state or a poll)
+  std::string last_result;       // "ok", "failed", or "" (not polled yet)
+  double last_poll_unix = 0;     // when the last poll ended; 0: never
+  double records = -1;           // records held / synced so far; <0 unknown
+  double expected_records = -1;  // the API's count of them; <0 unknown
+  bool published = false;        // has published data (from state or a poll)
 };
 
 struct ServerStatus {

@@ -26,8 +26,8 @@ namespace qx {
 // Raw deflate data of some text and what the gzip trailer needs of it.
 struct DeflatedPiece {
   std::string bytes;
-  std::uint32_t crc32 = 0;    // of the uncompressed text
-  std::uint64_t length = 0;   // uncompressed bytes
+  std::uint32_t crc32 = 0;   // of the uncompressed text
+  std::uint64_t length = 0;  // uncompressed bytes
 };
 
 // Compresses text as raw deflate (no zlib/gzip framing). final: end the

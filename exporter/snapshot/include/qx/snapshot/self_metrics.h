@@ -37,12 +37,12 @@ class SelfMetrics : public ClientObserver {
   // What the landing page and readiness show per source.
   struct SourceState {
     std::string name;
-    bool polled = false;            // a poll of it has ended, either way
-    bool last_ok = false;           // the last poll succeeded
-    double last_poll_unix = 0;      // when the last poll ended
-    double last_success_unix = 0;   // 0: never succeeded (nothing published)
-    double records = -1;            // records held / synced so far; -1 unknown
-    double expected_records = -1;   // the count endpoint's total; -1 unknown
+    bool polled = false;           // a poll of it has ended, either way
+    bool last_ok = false;          // the last poll succeeded
+    double last_poll_unix = 0;     // when the last poll ended
+    double last_success_unix = 0;  // 0: never succeeded (nothing published)
+    double records = -1;           // records held / synced so far; -1 unknown
+    double expected_records = -1;  // the count endpoint's total; -1 unknown
   };
   // Every registered source, in name order.
   std::vector<SourceState> Sources() const;
