@@ -19,10 +19,13 @@ Sections
           same --state.dir; wall time, records/s, peak RSS, state size, API
           calls (from the simulator's /sim/stats); and qx-fetch-floor
           downloading the same pages without parsing them (transfer floor)
-  scrape  /metrics latency through SnapshotCollector + Exposer while another
-          thread republishes snapshots (qx-scrape-bench)
-  serve   qualys-exporter in server mode, polling a simulator every 5 s
-          (every poll a full sync), scraped with wrk: latency, errors, RSS
+  scrape  /metrics latency through SnapshotCollector + MetricsServer while
+          another thread republishes snapshots (qx-scrape-bench), plain and
+          gzip
+  serve   qualys-exporter in server mode, scraped with wrk (keep-alive):
+          memory -- RSS idle after one poll, then its peak under 16
+          concurrent scrapers (no poll running) -- and latency while it polls
+          a simulator every 5 s (every poll a full sync)
 
 Simulator time: the exporter's incremental cursor is wall-clock time. A
 qualys-sim with --time_base runs on the wall clock by default (an advance
@@ -45,6 +48,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -388,10 +392,12 @@ class Bench:
     def run_scrape(self):
         res = []
         for series, scrapes in self.cfg["scrape"]:
-            log(f"scrape: {series} series, {scrapes} scrapes while republishing")
-            r = subprocess.run([self.exe("qx-scrape-bench"), f"--series={series}", f"--scrapes={scrapes}"],
-                               capture_output=True, text=True, check=True)
-            res.append(json.loads(r.stdout.strip().splitlines()[-1]))
+            for gz in (False, True):
+                log(f"scrape: {series} series, {scrapes} scrapes while republishing{' (gzip)' if gz else ''}")
+                r = subprocess.run([self.exe("qx-scrape-bench"), f"--series={series}", f"--scrapes={scrapes}",
+                                    *(["--gzip"] if gz else [])],
+                                   capture_output=True, text=True, check=True)
+                res.append(json.loads(r.stdout.strip().splitlines()[-1]))
         self.results["scrape"] = res
 
     def wrk_run(self, url, seconds, connections):
@@ -412,12 +418,45 @@ class Bench:
         m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
         out["non2xx"] = int(m.group(1)) if m else 0
         m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-        # civetweb (as prometheus-cpp sets it up) closes the connection after
-        # every answer; wrk counts that as a read error and reconnects. Only
-        # connect/write/timeout errors and non-2xx answers are failures.
+        # The server keeps connections alive, so any socket error counts (a
+        # read error is a connection the server closed).
         out["socket_errors"] = int(m.group(1)) + int(m.group(3)) + int(m.group(4)) if m else 0
         out["read_errors"] = int(m.group(2)) if m else 0
+        out["socket_errors"] += out["read_errors"]
         return out
+
+    def wrk_with_rss(self, url, seconds, connections, pid):
+        """wrk while sampling the exporter's RSS every 50 ms; adds rss_peak_kib."""
+        samples = []
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                samples.append(rss_kib(pid))
+                time.sleep(0.05)
+        t = threading.Thread(target=sample)
+        t.start()
+        try:
+            out = self.wrk_run(url, seconds, connections)
+        finally:
+            stop.set()
+            t.join()
+        out["rss_peak_kib"] = max(samples) if samples else 0
+        return out
+
+    def start_exporter(self, base, name, extra):
+        port = free_port()
+        state = tempfile.mkdtemp(prefix=f"state-{name}-", dir=self.out)
+        args = [self.exe("qualys-exporter"), f"--qualys.url={base}", f"--state.dir={state}",
+                f"--web.listen-address=127.0.0.1:{port}", *extra]
+        logf = open(os.path.join(self.out, f"{name}.log"), "w")
+        ex = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=logf,
+                              env=dict(os.environ, QUALYS_USERNAME=USER, QUALYS_PASSWORD=PASSWORD))
+        self.procs.append(ex)
+        url = f"http://127.0.0.1:{port}/metrics"
+        body = wait_for(lambda: (lambda b: b if re.search(r"^qualys_up 1", b, re.M) else None)(http(url)),
+                        "first poll", timeout=300)
+        return ex, url, body
 
     def run_serve(self):
         c = self.cfg["serve"]
@@ -427,34 +466,32 @@ class Bench:
             return
         res = []
         for webapps in c["webapps"]:
-            log(f"serve: exporter polling every 5 s (full syncs) a sim with {webapps} web apps; wrk")
             sim, base = self.start_sim(1000, webapps, 40, f"serve{webapps}")
-            port = free_port()
-            state = tempfile.mkdtemp(prefix=f"state-serve{webapps}-", dir=self.out)
-            args = [self.exe("qualys-exporter"), f"--qualys.url={base}", f"--state.dir={state}",
-                    f"--web.listen-address=127.0.0.1:{port}", "--poll.interval=5s",
-                    "--poll.full-resync-interval=1s"]
-            logf = open(os.path.join(self.out, f"serve{webapps}.log"), "w")
-            ex = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=logf,
-                                  env=dict(os.environ, QUALYS_USERNAME=USER, QUALYS_PASSWORD=PASSWORD))
-            self.procs.append(ex)
-            url = f"http://127.0.0.1:{port}/metrics"
             try:
-                body = wait_for(lambda: (lambda b: b if re.search(r"^qualys_up 1", b, re.M) else None)(http(url)),
-                                "first poll", timeout=300)
-                series = sum(1 for line in body.splitlines() if line and not line.startswith("#"))
-                row = {"webapps": webapps, "series": series, "bytes": len(body),
-                       "rss_before_kib": rss_kib(ex.pid)}
-                row["c1"] = self.wrk_run(url, c["seconds"], 1)
-                row["rss_after_c1_kib"] = rss_kib(ex.pid)
-                row["cN"] = self.wrk_run(url, c["seconds"], c["connections"])
+                # Memory: one poll, then idle; then 16 concurrent scrapers.
+                log(f"serve: {webapps} web apps, one poll, RSS idle and under {c['connections']} scrapers")
+                ex, url, body = self.start_exporter(base, f"serve{webapps}-mem", ["--poll.interval=1h"])
+                row = {"webapps": webapps, "series": sum(1 for line in body.splitlines()
+                                                         if line and not line.startswith("#")),
+                       "bytes": len(body)}
+                time.sleep(2)
+                row["rss_idle_kib"] = rss_kib(ex.pid)
+                row["mem"] = self.wrk_with_rss(url, c["seconds"], c["connections"], ex.pid)
                 row["rss_after_kib"] = rss_kib(ex.pid)
+                self.stop(ex)
+                # Latency while polling: a full sync every 5 s.
+                log(f"serve: {webapps} web apps, polling every 5 s (full syncs); wrk c1 and c{c['connections']}")
+                ex, url, _ = self.start_exporter(base, f"serve{webapps}",
+                                                 ["--poll.interval=5s", "--poll.full-resync-interval=1s"])
+                row["rss_before_kib"] = rss_kib(ex.pid)
+                row["c1"] = self.wrk_run(url, c["seconds"], 1)
+                row["cN"] = self.wrk_with_rss(url, c["seconds"], c["connections"], ex.pid)
                 row["hwm_kib"] = rss_kib(ex.pid, "VmHWM")
                 with open(os.path.join(self.out, f"serve{webapps}.log")) as f:
                     row["polls"] = len(re.findall(r"poll of was_finding succeeded", f.read()))
+                self.stop(ex)
                 res.append(row)
             finally:
-                self.stop(ex)
                 self.stop(sim)
         self.results["serve"] = res
 
@@ -537,15 +574,17 @@ class Bench:
                   f"{c['floor_steady'][src]['calls']} |")
         if "scrape" in r:
             p("")
-            p("## /metrics latency: SnapshotCollector + Exposer, snapshots republished back to back")
+            p("## /metrics latency: SnapshotCollector + MetricsServer, snapshots republished back to back")
             p("")
-            p("| series | body | scrapes | median | p90 | p99 | max | target p99 < 25 ms @10k | idle: Collect() + serialize |")
-            p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+            p("| series | encoding | body sent | scrapes | median | p90 | p99 | max | target p99 < 25 ms @10k | "
+              "once per publish: render + gzip |")
+            p("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
             for s in r["scrape"]:
-                p(f"| {s['series']:,} | {s['bytes'] / 2**20:.1f} MiB | {s['scrapes']} | {s['median_ms']:.1f} ms | "
+                p(f"| {s['series']:,} | {'gzip' if s.get('gzip') else 'plain'} | {s['bytes'] / 2**20:.2f} MiB | "
+                  f"{s['scrapes']} | {s['median_ms']:.1f} ms | "
                   f"{s['p90_ms']:.1f} ms | {s['p99_ms']:.1f} ms | {s['max_ms']:.1f} ms | "
                   f"{('yes' if s['p99_ms'] < 25 else 'NO') if s['series'] <= 10000 else '-'} | "
-                  f"{s.get('collect_ms', 0):.1f} + {s.get('serialize_ms', 0):.1f} ms |")
+                  f"{s.get('publish_ms', 0):.1f} + {s.get('gzip_ms', 0):.1f} ms |")
         if "serve" in r:
             p("")
             p("## qualys-exporter serving /metrics while polling (full sync every 5 s), wrk")
@@ -553,19 +592,33 @@ class Bench:
             if isinstance(r["serve"], dict):
                 p(f"skipped: {r['serve']['skipped']}")
             else:
-                p("| series | body | connections | requests | p50 | p90 | p99 | errors | closed after answer | RSS before -> after (peak) | polls |")
-                p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+                p("Memory: one poll, then idle; wrk with the given connections, no poll running.")
+                p("")
+                p("| series | body | RSS idle | RSS peak under wrk | peak / idle (target <= 1.10) | requests | errors |")
+                p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+                for s in r["serve"]:
+                    w = s["mem"]
+                    ratio = w["rss_peak_kib"] / s["rss_idle_kib"] if s["rss_idle_kib"] else float("nan")
+                    p(f"| {s['series']:,} | {s['bytes'] / 2**20:.1f} MiB | {s['rss_idle_kib'] / 1024:.0f} MiB | "
+                      f"{w['rss_peak_kib'] / 1024:.0f} MiB ({w['connections']} conns) | {ratio:.2f} | "
+                      f"{w['requests']} | {w['non2xx'] + w['socket_errors']} |")
+                p("")
+                p("Latency while polling (full sync every 5 s):")
+                p("")
+                p("| series | connections | requests | p50 | p90 | p99 | target p99 < 50 ms | errors | "
+                  "RSS peak during wrk | polls |")
+                p("| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
                 for s in r["serve"]:
                     for k in ("c1", "cN"):
                         w = s[k]
 
                         def f(v):
                             return f"{v:.1f} ms" if v is not None else "?"
-                        p(f"| {s['series']:,} | {s['bytes'] / 2**20:.1f} MiB | {w['connections']} | {w['requests']} | "
-                          f"{f(w['p50_ms'])} | {f(w['p90_ms'])} | {f(w['p99_ms'])} | {w['non2xx'] + w['socket_errors']} | "
-                          f"{w['read_errors']} | "
-                          f"{s['rss_before_kib'] / 1024:.0f} -> {s['rss_after_kib'] / 1024:.0f} MiB "
-                          f"({s['hwm_kib'] / 1024:.0f}) | {s['polls']} |")
+                        met = "-" if w["p99_ms"] is None else ("yes" if w["p99_ms"] < 50 else "NO")
+                        peak = f"{w['rss_peak_kib'] / 1024:.0f} MiB" if "rss_peak_kib" in w else "-"
+                        p(f"| {s['series']:,} | {w['connections']} | {w['requests']} | "
+                          f"{f(w['p50_ms'])} | {f(w['p90_ms'])} | {f(w['p99_ms'])} | {met} | "
+                          f"{w['non2xx'] + w['socket_errors']} | {peak} | {s['polls']} |")
         p("")
         p(f"raw results: {self.out}/results.json")
         return "\n".join(lines)

@@ -2,8 +2,6 @@
 // --check, --once, or the background poller behind the /metrics endpoint.
 #include <gflags/gflags.h>
 #include <glog/logging.h>
-#include <prometheus/exposer.h>
-#include <prometheus/registry.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -13,7 +11,8 @@
 #include "qx/cmd/command_line.h"
 #include "qx/cmd/exporter_app.h"
 #include "qx/cmd/options.h"
-#include "qx/endpoint/web_config.h"
+#include "qx/endpoint/metrics_server.h"
+#include "qx/endpoint/server_status.h"
 #include "qx/logging/log_sink.h"
 
 int main(int argc, char** argv) {
@@ -32,50 +31,40 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<qx::ExporterApp> app;
-  std::optional<qx::WebConfig> web_config;
   try {
-    auto options = qx::OptionsFromFlags();
-    if (!options.web_config_file.empty()) {
-      web_config = qx::LoadWebConfig(options.web_config_file);
-    }
-    app = std::make_unique<qx::ExporterApp>(std::move(options), QX_VERSION,
+    app = std::make_unique<qx::ExporterApp>(qx::OptionsFromFlags(), QX_VERSION,
                                             QX_REVISION);
   } catch (const std::exception& e) {
     LOG(ERROR) << e.what();
-    return 2;
+    return qx::cmd::kExitUsage;
   }
   const qx::Options& options = app->options();
   if (options.check || options.once) {
     pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);  // a signal just ends it
-    return (options.check ? app->Check(std::cout) : app->PollOnce(std::cout))
-               ? 0
-               : 1;
+    const bool ok =
+        options.check ? app->Check(std::cout) : app->PollOnce(std::cout);
+    return ok ? qx::cmd::kExitOk : qx::cmd::kExitPollFailed;
   }
 
-  std::unique_ptr<qx::SecuredExposer> secured;
+  // Serving starts before polling: probes and the landing page answer while
+  // the first (possibly long) sync runs.
+  std::unique_ptr<qx::MetricsServer> server;
   try {
-    secured = qx::MakeExposer(options.listen_address, web_config);
+    auto collector = app->collector();
+    server = std::make_unique<qx::MetricsServer>(
+        options.web, [collector] { return collector->Blocks(); },
+        app->self_metrics().registry(),
+        qx::StatusFromSelfMetrics(app->self_metrics()));
   } catch (const std::exception& e) {
     LOG(ERROR) << e.what();
-    return 2;
-  }
-  auto* exposer = &secured->exposer();
-  exposer->RegisterCollectable(app->collector(), options.telemetry_path);
-  exposer->RegisterCollectable(app->self_metrics().registry(),
-                               options.telemetry_path);
-  qx::ProtectPath(*secured, web_config, options.telemetry_path);
-  // An always-200 endpoint for liveness probes.
-  auto health = std::make_shared<prometheus::Registry>();
-  exposer->RegisterCollectable(health, "/-/healthy");
-  for (auto port : exposer->GetListeningPorts()) {
-    LOG(INFO) << "serving " << options.telemetry_path << " on port " << port
-              << (secured->tls() ? " (TLS)" : "");
+    return qx::cmd::kExitUsage;
   }
 
   app->StartPolling();
   int sig = 0;
   sigwait(&signals, &sig);
   LOG(INFO) << "signal " << sig << ", shutting down";
+  server->Stop();
   // A poll may sit in a long API call; state writes are atomic, so do not
   // outlast a container's grace period waiting for it.
   auto stopped = std::async(std::launch::async, [&] { app->StopPolling(); });
@@ -83,5 +72,5 @@ int main(int argc, char** argv) {
     LOG(WARNING) << "poll still running after 10 s; exiting without it";
     std::_Exit(0);
   }
-  return 0;
+  return qx::cmd::kExitOk;
 }

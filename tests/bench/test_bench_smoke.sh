@@ -40,11 +40,14 @@ for c in r.get("e2e", []):
     check(got == want, f"{c['name']}: full sync fetched {got} of {want}")
 check(len(r.get("e2e", [])) == 2, "e2e cases")
 check(r.get("scrape") and all(s["scrapes"] > 0 and s["lines"] > s["series"] * 0.9 for s in r["scrape"]), "scrape rows")
+check(any(s.get("gzip") for s in r.get("scrape", [])), "scrape: no gzip row")
 serve = r.get("serve")
 if isinstance(serve, list):
     for s in serve:
         check(s["series"] > 0 and s["c1"]["requests"] > 0 and s["cN"]["requests"] > 0, "serve rows")
-        check(s["c1"]["non2xx"] == 0 and s["cN"]["non2xx"] == 0, "serve: non-2xx answers")
+        check(s["mem"]["requests"] > 0 and s["rss_idle_kib"] > 0 and s["mem"]["rss_peak_kib"] > 0, "serve: memory row")
+        for k in ("c1", "cN", "mem"):
+            check(s[k]["non2xx"] == 0 and s[k]["socket_errors"] == 0, f"serve {k}: errors or non-2xx answers")
 if errors:
     print("bench smoke: " + "; ".join(errors), file=sys.stderr)
     sys.exit(1)

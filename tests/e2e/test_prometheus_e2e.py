@@ -14,14 +14,22 @@
    Prometheus started), labelled finding_id, qid, webapp_id, qualys_severity
    and severity. The rule is used as shipped (for: 1m): pending is enough.
 
+Prometheus scrapes the exporter the way a hardened deployment would: over
+TLS (certificates made for the run with openssl, tests/fixtures/web/make_pki.sh)
+with Basic auth (a bcrypt hash from libxcrypt), asking for gzip as it always
+does.
+
 Loopback only, free ports, temporary directories; every process is stopped
 in the end, pass or fail, and its log printed on failure. Needs the built
 qualys-exporter and qualys-sim in $QX_BIN, and prometheus (Debian package).
 """
+import base64
 import contextlib
+import ctypes
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -56,6 +64,17 @@ MAY_BE_EMPTY = {
 SUBSTITUTIONS = {"__rate_interval": "1m", "__interval": "15s", "__range": "1h", "__range_s": "3600",
                  "__range_ms": "3600000", "__interval_ms": "15000"}
 TOTAL_BUDGET = 110  # seconds; the suite must stay under 2 minutes
+SCRAPE_USER, SCRAPE_PASSWORD = "prometheus", "e2e-scrape-password"
+
+
+def bcrypt(password, cost=5):
+    """A $2b$ hash of password, made with libxcrypt like htpasswd -B."""
+    lib = ctypes.CDLL("libcrypt.so.1")
+    lib.crypt_gensalt.restype = ctypes.c_char_p
+    lib.crypt_gensalt.argtypes = [ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p, ctypes.c_int]
+    lib.crypt.restype = ctypes.c_char_p
+    lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    return lib.crypt(password.encode(), lib.crypt_gensalt(b"$2b$", cost, None, 0)).decode()
 
 
 class Prom:
@@ -108,8 +127,9 @@ def read(path):
         return f.read()
 
 
-def http_get(url, data=None):
-    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as r:
+def http_get(url, data=None, context=None, headers=None):
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=10, context=context) as r:
         return r.read().decode()
 
 
@@ -165,22 +185,43 @@ class PrometheusEndToEnd(unittest.TestCase):
         addr = f"127.0.0.1:{free_port()}"
         state = os.path.join(tmp, "state")
         os.makedirs(state)
+        self.pki = os.path.join(tmp, "pki")
+        os.makedirs(self.pki)
+        subprocess.run(["bash", os.path.join(SRC, "tests", "fixtures", "web", "make_pki.sh"), self.pki], check=True)
+        web_config = os.path.join(self.pki, "web.yml")
+        with open(web_config, "w") as f:
+            f.write(f"tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+                    f"basic_auth_users:\n  {SCRAPE_USER}: '{bcrypt(SCRAPE_PASSWORD)}'\n")
         exporter = stack.enter_context(Proc(
             [os.path.join(BIN, "qualys-exporter"), "--qualys.url", sim_base, "--web.listen-address", addr,
-             "--poll.interval", "2s", "--state.dir", state],
+             "--web.config.file", web_config, "--poll.interval", "2s", "--state.dir", state],
             env={"QUALYS_USERNAME": "demo", "QUALYS_PASSWORD": "demo"}, name="qualys-exporter"))
-        wait(lambda: "\nqualys_up 1" in "\n" + http_get(f"http://{addr}/metrics"), 45,
+        ctx = ssl.create_default_context(cafile=os.path.join(self.pki, "ca.pem"))
+        auth = {"Authorization": "Basic " + base64.b64encode(
+            f"{SCRAPE_USER}:{SCRAPE_PASSWORD}".encode()).decode()}
+        wait(lambda: "\nqualys_up 1" in "\n" + http_get(f"https://{addr}/metrics", context=ctx, headers=auth), 45,
              "the exporter's first successful poll (qualys_up 1 on /metrics)", procs + [exporter])
+        # Without the password: 401, so Prometheus really authenticates.
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            http_get(f"https://{addr}/metrics", context=ctx)
+        self.assertEqual(cm.exception.code, 401)
         return exporter, addr
 
     def start_prometheus(self, stack, tmp, exp_addr):
         port = free_port()
         config = os.path.join(tmp, "prometheus.yml")
+        password_file = os.path.join(tmp, "scrape-password")
+        with open(password_file, "w") as f:
+            f.write(SCRAPE_PASSWORD)
         with open(config, "w") as f:
             json.dump({  # JSON is YAML
                 "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
                 "rule_files": [RULES],  # the shipped rules, unchanged
-                "scrape_configs": [{"job_name": JOB, "static_configs": [{"targets": [exp_addr]}]}],
+                "scrape_configs": [{
+                    "job_name": JOB, "scheme": "https",
+                    "tls_config": {"ca_file": os.path.join(self.pki, "ca.pem")},
+                    "basic_auth": {"username": SCRAPE_USER, "password_file": password_file},
+                    "static_configs": [{"targets": [exp_addr]}]}],
             }, f)
         r = subprocess.run(["promtool", "check", "config", config], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

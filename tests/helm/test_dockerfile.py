@@ -138,15 +138,29 @@ class Dockerfile(unittest.TestCase):
         self.assertIn("--no-install-recommends", runs)
         self.assertIn("rm -rf /var/lib/apt/lists", runs)
 
+    def test_binary_links_no_civetweb_nor_prometheus_pull(self):
+        if not os.access(EXPORTER, os.X_OK):
+            self.fail(f"{EXPORTER} is missing: build first (make build)")
+        needed = needed_libraries(EXPORTER)
+        resolved = subprocess.run(["ldd", EXPORTER], capture_output=True, text=True, check=True).stdout
+        for lib in needed + resolved.split():
+            self.assertNotIn("civetweb", lib)
+            self.assertNotIn("prometheus-cpp-pull", lib)
+        self.assertIn("libssl.so.3", needed)
+
     def test_runtime_packages_are_exactly_what_the_binary_needs(self):
         if not os.access(EXPORTER, os.X_OK):
             self.fail(f"{EXPORTER} is missing: build first (make build)")
         pkgs = apt_installed_packages(stages()[-1][1])
         self.assertIn("ca-certificates", pkgs)  # TLS to the Qualys API
-        # libssl-dev: civetweb dlopen()s the unversioned libssl.so for TLS,
-        # which no NEEDED entry shows.
-        self.assertIn("libssl-dev", pkgs)
-        libs = set(pkgs) - {"ca-certificates", "libssl-dev"}
+        # The server's TLS is linked (Poco NetSSL, libssl3): nothing is
+        # dlopen()ed, so no -dev package and no civetweb at run time.
+        self.assertIn("libssl3", pkgs)
+        for p in pkgs:
+            self.assertFalse(p.endswith("-dev"), f"development package {p} in the runtime image")
+            self.assertNotIn("civetweb", p)
+            self.assertNotIn("prometheus-cpp-pull", p)
+        libs = set(pkgs) - {"ca-certificates"}
         needed = needed_libraries(EXPORTER)
         paths = resolved_paths(EXPORTER)
         closure = depends_closure(pkgs)

@@ -1,11 +1,16 @@
-"""TLS, client certificates and Basic auth on /metrics (--web.config.file, the
-Prometheus exporter-toolkit format) against the real exporter binary, with
-real HTTPS clients (python ssl + urllib). Certificates are generated for each
-run with openssl (tests/fixtures/web/make_pki.sh) into a temporary directory;
-bcrypt hashes are made here with libxcrypt."""
+"""The exporter's HTTP(S) server against the real binary: TLS, client
+certificates, Basic auth and response headers from --web.config.file (the
+Prometheus exporter-toolkit format), its reload (rotated certificates, users;
+a bad file keeps the last good config), gzip, HEAD, the landing page and
+readiness, IPv6 loopback, and a slow client that must not hold the only
+worker. Real clients (python ssl, urllib, raw sockets, promtool).
+Certificates are generated for each run with openssl
+(tests/fixtures/web/make_pki.sh) into a temporary directory; bcrypt hashes
+are made here with libxcrypt."""
 import base64
 import contextlib
 import ctypes
+import gzip
 import http.client
 import os
 import secrets
@@ -15,12 +20,14 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from qxtest import BIN, SRC, Proc, free_port, wait_for  # noqa: E402
+from qxtest import BIN, SRC, Proc, free_port, promtool_check_metrics, wait_for  # noqa: E402
 
 EXPORTER = os.path.join(BIN, "qualys-exporter")
 MAKE_PKI = os.path.join(SRC, "tests", "fixtures", "web", "make_pki.sh")
@@ -51,22 +58,31 @@ class Exporter:
     """qualys-exporter --demo with a web config; stopped by stop() (callers
     use try/finally)."""
 
-    def __init__(self, workdir, name, config):
+    def __init__(self, workdir, name, config, extra=()):
         self.port = free_port()
         self.config = os.path.join(workdir, f"{name}.yml")
-        with open(self.config, "w") as f:
-            f.write(config)
+        self.write_config(config)
         state = tempfile.mkdtemp(prefix=f"qx-web-{name}-state-")
         self._state = state
         self._log = None
+        web_config = [f"--web.config.file={self.config}"] if config is not None else []
         self.proc = Proc([EXPORTER, "--demo", f"--web.listen-address=127.0.0.1:{self.port}",
-                          f"--web.config.file={self.config}", f"--state.dir={state}"],
+                          *web_config, f"--state.dir={state}", *extra],
                          name=f"qualys-exporter-{name}")
         try:
             wait_for(self._answers, timeout=60, what=f"exporter ({name}) port {self.port}")
         except BaseException:
             self.stop()
             raise
+
+    def write_config(self, text):
+        """Replaces the config file atomically (as a ConfigMap update does)."""
+        if text is None:
+            return
+        tmp = self.config + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.config)
 
     def _answers(self):
         if self.proc.p.poll() is not None:
@@ -89,20 +105,32 @@ class Exporter:
         return self._log
 
 
-def https_get(port, cafile=None, cert=None, auth=None, path="/metrics"):
+def https_get(port, cafile=None, cert=None, auth=None, path="/metrics", headers=None, raw=False,
+              method="GET"):
     """(status, body, headers) of GET https://127.0.0.1:port/path. TLS and
     connection failures raise (OSError / http.client.HTTPException)."""
     ctx = ssl.create_default_context(cafile=cafile)
     if cert:
         ctx.load_cert_chain(*cert)
-    req = urllib.request.Request(f"https://127.0.0.1:{port}{path}")
+    req = urllib.request.Request(f"https://127.0.0.1:{port}{path}", headers=headers or {}, method=method)
     if auth:
         req.add_header("Authorization", auth)
     try:
         with urllib.request.urlopen(req, context=ctx, timeout=15) as r:
-            return r.status, r.read().decode(), r.headers
+            body = r.read()
+            return r.status, body if raw else body.decode(), r.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(errors="replace"), e.headers
+
+
+def http_get(url, headers=None, method="GET"):
+    """(status, body bytes, headers) of a plain HTTP request."""
+    req = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=15) as r:
+            return r.status, r.read(), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
 
 
 class WebConfig(unittest.TestCase):
@@ -139,22 +167,59 @@ class WebConfig(unittest.TestCase):
         self.assertNotIn("PRIVATE KEY", log)
 
     def test_tls_and_basic_auth(self):
+        port6 = free_port()
         ex = Exporter(self.pki, "basic", f"""\
 tls_server_config:
   cert_file: server.pem
   key_file: server.key
   min_version: TLS13
+http_server_config:
+  headers:
+    X-Content-Type-Options: nosniff
 basic_auth_users:
   {USER}: {bcrypt(PASSWORD)}
-""")
+""", extra=(f"--web.listen-address=[::1]:{port6}",))
         try:
             ca = self.f("ca.pem")
+            auth = basic(USER, PASSWORD)
             # Right credentials: the exposition text.
-            status, body, headers = https_get(ex.port, ca, auth=basic(USER, PASSWORD))
+            status, body, headers = https_get(ex.port, ca, auth=auth)
             self.assertEqual(status, 200, body)
-            self.assertIn("text/plain", headers.get("Content-Type", ""))
+            self.assertEqual(headers.get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+            self.assertEqual(headers.get("X-Content-Type-Options"), "nosniff")
             self.assertIn("# TYPE qualys_exporter_build_info gauge", body)
             self.assertRegex(body, r"(?m)^qualys_exporter_build_info\{.*\} 1")
+            # Once the demo's first poll is in: ready, and the exposition
+            # passes promtool, plain and gzip-compressed alike.
+            wait_for(lambda: https_get(ex.port, ca, auth=auth, path="/-/ready")[0] == 200, timeout=30,
+                     what="/-/ready 200 after the first poll")
+            status, body, _ = https_get(ex.port, ca, auth=auth)
+            rc, out = promtool_check_metrics(body)
+            self.assertEqual(rc, 0, out)
+            self.assertIn("qualys_host_assets{", body)
+            status, gz, headers = https_get(ex.port, ca, auth=auth, headers={"Accept-Encoding": "gzip"},
+                                            raw=True)
+            self.assertEqual(headers.get("Content-Encoding"), "gzip")
+            unzipped = gzip.decompress(gz).decode()
+            rc, out = promtool_check_metrics(unzipped)
+            self.assertEqual(rc, 0, out)
+            # The snapshot part is the very same bytes (self-metrics differ).
+            cut = min(body.index("# HELP qualys_up "), body.index("# HELP qualys_exporter_"))
+            self.assertEqual(unzipped[:cut], body[:cut])
+            # The landing page needs the password too; the probes not.
+            status, page, _ = https_get(ex.port, ca, auth=auth, path="/")
+            self.assertEqual(status, 200)
+            self.assertIn("was_finding", page)
+            for path in ("/", "/metrics"):
+                self.assertEqual(https_get(ex.port, ca, path=path)[0], 401, path)
+            self.assertEqual(https_get(ex.port, ca, path="/-/ready")[0], 200)
+            self.assertEqual(https_get(ex.port, ca, path="/-/healthy")[:2], (200, "Healthy\n"))
+            # The same over IPv6 loopback (second --web.listen-address).
+            ctx = ssl.create_default_context(cafile=ca)
+            req = urllib.request.Request(f"https://[::1]:{port6}/metrics", headers={"Authorization": auth})
+            with urllib.request.urlopen(req, context=ctx, timeout=15) as r:
+                self.assertEqual(r.status, 200)
+                self.assertIn(b"qualys_up", r.read())
             # Repeated scrapes keep working (cached verification).
             for _ in range(3):
                 self.assertEqual(https_get(ex.port, ca, auth=basic(USER, PASSWORD))[0], 200)
@@ -261,7 +326,7 @@ tls_server_config:
                      what="the rotated certificate to be served")
         finally:
             log = ex.stop()
-        self.assertIn("reloaded the TLS certificate", log)
+        self.assertIn("reloaded (TLS certificate", log)
 
     def _install(self, src, dst):
         """Atomically replaces dst.{pem,key} with src's (as cert-manager does)."""
@@ -270,6 +335,81 @@ tls_server_config:
             shutil.copyfile(self.f(f"{src}.{ext}"), tmp)
             os.chmod(tmp, 0o600)
             os.replace(tmp, self.f(f"{dst}.{ext}"))
+
+    def test_users_reload_and_a_bad_file_keeps_the_last_good_config(self):
+        ex = Exporter(self.pki, "reload", f"basic_auth_users:\n  alice: {bcrypt('a-pw')}\n")
+        try:
+            url = f"http://127.0.0.1:{ex.port}/metrics"
+            self.assertEqual(http_get(url, {"Authorization": basic("alice", "a-pw")})[0], 200)
+            ex.write_config(f"basic_auth_users:\n  bob: {bcrypt('b-pw')}\n")
+            wait_for(lambda: http_get(url, {"Authorization": basic("bob", "b-pw")})[0] == 200, timeout=15,
+                     what="the new user to be accepted")
+            self.assertEqual(http_get(url, {"Authorization": basic("alice", "a-pw")})[0], 401)
+            ex.write_config("basic_auth_users:\n  bob: hunter2\n")
+            wait_for(lambda: "reload failed" in ex.proc.output(), timeout=15, what="the reload error in the log")
+            self.assertEqual(http_get(url, {"Authorization": basic("bob", "b-pw")})[0], 200)
+        finally:
+            log = ex.stop()
+        self.assertIn("basic_auth_users.bob", log)
+        self.assertNotIn("hunter2", log)
+
+    def test_plain_http_gzip_head_ipv6_and_unknown_paths(self):
+        port6 = free_port()
+        ex = Exporter(self.pki, "plain", None, extra=(f"--web.listen-address=[::1]:{port6}",))
+        try:
+            base = f"http://127.0.0.1:{ex.port}"
+            wait_for(lambda: http_get(f"{base}/-/ready")[0] == 200, timeout=30, what="/-/ready 200")
+            status, body, headers = http_get(f"{base}/metrics")
+            self.assertEqual(status, 200)
+            status, head_body, head = http_get(f"{base}/metrics", method="HEAD")
+            self.assertEqual((status, head_body), (200, b""))
+            self.assertEqual(head["Content-Type"], headers["Content-Type"])
+            status, gz, headers = http_get(f"{base}/metrics", {"Accept-Encoding": "gzip"})
+            self.assertEqual(headers["Content-Encoding"], "gzip")
+            self.assertIn(b"qualys_up 1", gzip.decompress(gz))
+            self.assertEqual(http_get(f"{base}/favicon.ico")[0], 404)
+            self.assertEqual(http_get(f"{base}/metrics", method="DELETE")[0], 405)
+            status, body, _ = http_get(f"http://[::1]:{port6}/metrics")
+            self.assertEqual(status, 200)
+            self.assertIn(b"qualys_up 1", body)
+        finally:
+            ex.stop()
+
+    def test_slow_client_cannot_hold_the_only_worker(self):
+        ex = Exporter(self.pki, "slow", None, extra=("--web.max-connections=1", "--web.request-timeout=1s"))
+        try:
+            # The start-up probe's connection is done once this is answered.
+            self.assertEqual(http_get(f"http://127.0.0.1:{ex.port}/-/healthy")[0], 200)
+            slow = socket.create_connection(("127.0.0.1", ex.port), timeout=10)
+            slow.sendall(b"GET /metrics HTTP/1.1\r\n")
+            stop = threading.Event()
+
+            def drip():  # one header byte every 100 ms, never finishing
+                while not stop.is_set():
+                    try:
+                        slow.sendall(b"x")
+                    except OSError:
+                        return
+                    time.sleep(0.1)
+            t = threading.Thread(target=drip)
+            t.start()
+            try:
+                t0 = time.monotonic()
+                status, body, _ = http_get(f"http://127.0.0.1:{ex.port}/-/healthy")
+                waited = time.monotonic() - t0
+            finally:
+                stop.set()
+                t.join()
+            self.assertEqual(status, 200)
+            self.assertLess(waited, 6, "the queued request waited for the slow client")
+            slow.settimeout(5)
+            try:
+                self.assertEqual(slow.recv(100), b"", "the slow client was not disconnected")
+            except ConnectionResetError:
+                pass
+            slow.close()
+        finally:
+            ex.stop()
 
     def test_rate_limit_over_plain_http(self):
         ex = Exporter(self.pki, "ratelimit", """\
@@ -319,7 +459,7 @@ rate_limit:
             if p.poll() is None:
                 os.killpg(p.pid, 9)
                 p.wait()
-        self.assertNotEqual(p.returncode, 0, f"{config} was accepted:\n{out}")
+        self.assertEqual(p.returncode, 2, f"{config}: expected exit 2 (bad configuration):\n{out}")
         self.assertIn(field, out, f"{config}: error does not name {field}:\n{out}")
 
 

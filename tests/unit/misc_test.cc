@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "qx/endpoint/duration.h"
-#include "qx/endpoint/flag_spelling.h"
+#include "qx/cli/duration.h"
+#include "qx/cli/flag_spelling.h"
 #include "qx/records/timestamp.h"
 #include "qx/store/was_finding_store.h"
 
@@ -36,6 +36,26 @@ TEST(FlagSpelling, DotsAndDashesInNamesOnly) {
   EXPECT_EQ(out[4], "--qualys_url=https://a.b/c-d.e");
   EXPECT_EQ(out[5], "-once");
   EXPECT_EQ(out[7], "--x.y");
+}
+
+TEST(FlagSpelling, RepeatedListenAddressesAreJoined) {
+  std::vector<std::string> args = {"prog",
+                                   "--web_listen_address=127.0.0.1:1",
+                                   "--once",
+                                   "--web_listen_address",
+                                   "[::1]:2",
+                                   "-web_listen_address=:3",
+                                   "--web_listen_address_x=4",
+                                   "--",
+                                   "--web_listen_address=5"};
+  JoinRepeatedFlag(args, "web_listen_address");
+  EXPECT_EQ(args,
+            (std::vector<std::string>{
+                "prog", "--web_listen_address=127.0.0.1:1,[::1]:2,:3", "--once",
+                "--web_listen_address_x=4", "--", "--web_listen_address=5"}));
+  std::vector<std::string> none = {"prog", "--once"};
+  JoinRepeatedFlag(none, "web_listen_address");
+  EXPECT_EQ(none, (std::vector<std::string>{"prog", "--once"}));
 }
 
 TEST(IsoTimestamp, Parses) {

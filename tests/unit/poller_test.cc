@@ -7,6 +7,7 @@
 #include <atomic>
 #include <thread>
 
+#include "published.h"
 #include "recording_telemetry.h"
 
 namespace qx {
@@ -56,10 +57,7 @@ class ForgetfulSource : public Source {
 };
 
 double ValueOf(const SnapshotCollector& c, const std::string& name) {
-  for (const auto& f : c.Collect()) {
-    if (f.name == name) return f.metric.at(0).gauge.value;
-  }
-  return -1;
+  return testing::PublishedSum(c, name);
 }
 
 TEST(Poller, KeepsTheLastGoodSnapshotWhenAPollFails) {

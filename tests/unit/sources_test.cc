@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "fake_transport.h"
+#include "published.h"
 
 namespace qx {
 namespace {
@@ -55,12 +56,7 @@ class SourcesTest : public ::testing::Test {
   }
 
   double Published(const std::string& family) const {
-    double sum = 0;
-    for (const auto& f : collector_.Collect()) {
-      if (f.name != family) continue;
-      for (const auto& m : f.metric) sum += m.gauge.value;
-    }
-    return sum;
+    return testing::PublishedSum(collector_, family);
   }
 
   std::string Body(std::size_t i) const {

@@ -134,6 +134,7 @@ CommandLine ParseCommandLine(int argc, char** argv, const FlagFilter& own) {
     return result;
   };
   gflags::SetArgv(argc, const_cast<const char**>(argv));
+  std::string seen_listen;  // --web.listen-address occurrences so far
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--") {
@@ -194,6 +195,13 @@ CommandLine ParseCommandLine(int argc, char** argv, const FlagFilter& own) {
       }
     }
     if (auto error = ValueError(info, *value)) return usage_error(*error);
+    // --web.listen-address is repeatable: the occurrences add up.
+    if (name == "web_listen_address" && !seen_listen.empty()) {
+      seen_listen += "," + *value;
+      value = seen_listen;
+    } else if (name == "web_listen_address") {
+      seen_listen = *value;
+    }
     if (gflags::SetCommandLineOption(name.c_str(), value->c_str()).empty()) {
       return usage_error(TypeError(info, *value));
     }

@@ -48,6 +48,8 @@ ExporterApp::ExporterApp(Options options, std::string_view version,
               << options_.transport.base_url;
   }
   options_.transport.user_agent = "qualys-exporter/" + std::string(version);
+  options_.web.version = std::string(version);
+  options_.web.revision = std::string(revision);
   std::unique_ptr<HttpTransport> transport;
   try {
     transport = MakePocoTransport(options_.transport);
@@ -80,10 +82,9 @@ ExporterApp::~ExporterApp() { StopPolling(); }
 
 bool ExporterApp::PollOnce(std::ostream& out) {
   const bool ok = poller_->PollOnce();
-  auto families = collector_->Collect();
-  auto self = self_metrics_.registry()->Collect();
-  families.insert(families.end(), self.begin(), self.end());
-  prometheus::TextSerializer().Serialize(out, families);
+  collector_->WriteText(out);
+  prometheus::TextSerializer().Serialize(out,
+                                         self_metrics_.registry()->Collect());
   out.flush();
   return ok;
 }

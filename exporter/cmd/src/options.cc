@@ -6,7 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "qx/endpoint/duration.h"
+#include "qx/cli/duration.h"
+#include "qx/endpoint/listen_address.h"
 
 DEFINE_string(qualys_url, "",
               "Qualys API server base URL (env QUALYS_URL; default "
@@ -32,10 +33,24 @@ DEFINE_int32(api_reserve_calls, 20,
 DEFINE_string(poll_full_resync_interval, "24h",
               "Full walk of every source (catches deletions) at most this "
               "often; polls in between ask only for changed records");
-DEFINE_string(web_listen_address, ":9786", "Address to serve /metrics on");
+DEFINE_string(web_listen_address, ":9786",
+              "Addresses to serve on, comma-separated or repeated: :9786 "
+              "(IPv4 and IPv6), 0.0.0.0:9786, [::]:9786, 127.0.0.1:9786");
 DEFINE_string(web_config_file, "",
-              "Prometheus exporter-toolkit web config file (TLS, Basic auth)");
+              "Prometheus exporter-toolkit web config file (TLS, Basic auth, "
+              "headers); re-read when it changes");
 DEFINE_string(web_telemetry_path, "/metrics", "Path of the metrics endpoint");
+DEFINE_int32(web_max_connections, 64,
+             "Connections served at once (one worker thread each); as many "
+             "more (at least 8) wait, further ones are closed");
+DEFINE_int32(web_max_requests, 40,
+             "Concurrent scrapes of the metrics path; more get 503 (0: no "
+             "limit)");
+DEFINE_string(web_request_timeout, "30s",
+              "Time for a request, from its first byte to the end of the "
+              "answer; slower clients are disconnected");
+DEFINE_string(web_idle_timeout, "2m",
+              "Idle keep-alive connections are closed after this");
 DEFINE_string(poll_interval, "30m", "Background poll period");
 DEFINE_bool(once, false,
             "Poll once, print the exposition to stdout, exit 0 if every "
@@ -170,9 +185,19 @@ Options OptionsFromFlags() {
       gflags::GetCommandLineFlagInfoOrDie("poll_interval").is_default) {
     o.poll_interval = std::chrono::minutes(1);  // the demo should move
   }
-  o.listen_address = FLAGS_web_listen_address;
-  o.web_config_file = FLAGS_web_config_file;
-  o.telemetry_path = FLAGS_web_telemetry_path;
+  try {
+    o.web.listen = ParseListenAddresses(FLAGS_web_listen_address);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  o.web.telemetry_path = FLAGS_web_telemetry_path;
+  o.web.web_config_file = FLAGS_web_config_file;
+  o.web.max_connections = static_cast<int>(
+      Positive("web.max-connections", FLAGS_web_max_connections));
+  o.web.max_requests = std::max(0, FLAGS_web_max_requests);
+  o.web.request_timeout =
+      Duration("web.request-timeout", FLAGS_web_request_timeout);
+  o.web.idle_timeout = Duration("web.idle-timeout", FLAGS_web_idle_timeout);
   if (!o.demo) o.credentials = LoadCredentials();
   return o;
 }

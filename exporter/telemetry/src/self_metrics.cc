@@ -113,22 +113,27 @@ void SelfMetrics::SetPollIntervals(double poll_seconds,
 void SelfMetrics::SourceAdded(std::string_view name) {
   const std::string source(name);
   std::lock_guard<std::mutex> lock(mu_);
-  source_state_.try_emplace(source, false);
+  sources_[source].name = source;
   source_up_.Add({{"source", source}}).Set(0);
   records_.Add({{"source", source}});
   UpdateUp();
 }
 
 void SelfMetrics::UpdateUp() {
-  bool all = !source_state_.empty();
-  for (const auto& [s, ok] : source_state_) all = all && ok;
+  bool all = !sources_.empty();
+  for (const auto& [name, state] : sources_) all = all && state.last_ok;
   up_.Add({}).Set(all ? 1 : 0);
 }
 
 void SelfMetrics::PollFinished(const PollOutcome& o) {
   const prometheus::Labels labels{{"source", o.source}};
   std::lock_guard<std::mutex> lock(mu_);
-  source_state_[o.source] = o.ok;
+  SourceState& state = sources_[o.source];
+  state.name = o.source;
+  state.polled = true;
+  state.last_ok = o.ok;
+  state.last_poll_unix = o.finished_at;
+  if (o.ok) state.last_success_unix = o.finished_at;
   source_up_.Add(labels).Set(o.ok ? 1 : 0);
   if (o.ok) last_success_.Add(labels).Set(o.finished_at);
   duration_.Add(labels).Set(o.duration_seconds);
@@ -145,6 +150,18 @@ void SelfMetrics::SyncProgress(std::string_view source, std::uint64_t records,
   const prometheus::Labels labels{{"source", std::string(source)}};
   sync_records_.Add(labels).Set(static_cast<double>(records));
   if (expected) sync_expected_.Add(labels).Set(static_cast<double>(*expected));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sources_.find(source);
+  if (it == sources_.end()) return;  // a part of a source, e.g. its KB step
+  it->second.records = static_cast<double>(records);
+  if (expected) it->second.expected_records = static_cast<double>(*expected);
+}
+
+std::vector<SelfMetrics::SourceState> SelfMetrics::Sources() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<SourceState> out;
+  for (const auto& [name, state] : sources_) out.push_back(state);
+  return out;
 }
 
 void SelfMetrics::CriterionRefused(std::string_view source,

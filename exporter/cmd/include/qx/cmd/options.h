@@ -11,6 +11,7 @@
 
 #include "qx/client/http_transport.h"
 #include "qx/client/qualys_client.h"
+#include "qx/endpoint/metrics_server.h"
 #include "qx/sources/sources.h"
 
 namespace qx {
@@ -28,9 +29,7 @@ struct Options {
   int max_concurrency = 1;
   SourceOptions sources;
   std::chrono::milliseconds poll_interval{30 * 60 * 1000};
-  std::string listen_address = ":9786";
-  std::string web_config_file;
-  std::string telemetry_path = "/metrics";
+  MetricsServerOptions web;
   bool once = false;
   bool check = false;
   bool demo = false;

@@ -1,33 +1,49 @@
-// SnapshotCollector: serves the families of each source's last successful
-// poll. A poll publishes a complete, immutable snapshot in one pointer swap,
-// so a scrape never sees half a poll, and series that vanished from the API
-// vanish from /metrics (no Family::Add/Remove churn).
+// SnapshotCollector: holds each source's last successful poll as exposition
+// text. A poll publishes a complete snapshot, rendered to text once
+// (prometheus::TextSerializer) and swapped in by one pointer swap, so a
+// scrape never sees half a poll, every scrape until the next publish sends
+// the same bytes (shared, never copied), and series that vanished from the
+// API vanish from /metrics. The families themselves are not kept.
 #pragma once
 
-#include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "qx/snapshot/exposition.h"
 
 namespace qx {
 
 using Snapshot = std::vector<prometheus::MetricFamily>;
 
-class SnapshotCollector : public prometheus::Collectable {
+class SnapshotCollector {
  public:
-  // Replaces source's snapshot. Families of different sources must not
-  // share names.
-  void Publish(const std::string& source, Snapshot families);
+  // Renders families and replaces key's block with it. A family name that
+  // another key already publishes is a programming error (it would appear
+  // twice in the exposition): throws std::invalid_argument, and the previous
+  // snapshot of key stays.
+  void Publish(const std::string& key, const Snapshot& families);
 
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  // The current blocks, in key order (a copy of the pointers only).
+  Exposition Blocks() const;
+  // The keys published so far.
+  std::set<std::string> Keys() const;
+  // All blocks' text, in order (for --once and tests).
+  void WriteText(std::ostream& out) const;
 
  private:
-  mutable std::mutex mu_;  // guards the map of pointers only, never a copy
-  std::map<std::string, std::shared_ptr<const Snapshot>> snapshots_;
+  struct Entry {
+    std::shared_ptr<const RenderedBlock> block;
+    std::set<std::string> family_names;
+  };
+  mutable std::mutex mu_;  // guards the map; rendering happens outside it
+  std::map<std::string, Entry> entries_;
 };
 
 }  // namespace qx

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "qx/telemetry/telemetry.h"
 
@@ -37,6 +38,19 @@ class SelfMetrics final : public Telemetry {
                         std::string_view field) override;
   void InfoSeriesDropped(std::uint64_t n) override;
 
+  // What the landing page and readiness show per source.
+  struct SourceState {
+    std::string name;
+    bool polled = false;           // a poll of it has ended, either way
+    bool last_ok = false;          // the last poll succeeded
+    double last_poll_unix = 0;     // when the last poll ended
+    double last_success_unix = 0;  // 0: never succeeded (nothing published)
+    double records = -1;           // records held / synced so far; -1 unknown
+    double expected_records = -1;  // the count endpoint's total; -1 unknown
+  };
+  // Every registered source, in name order.
+  std::vector<SourceState> Sources() const;
+
  private:
   void UpdateUp();  // requires mu_
 
@@ -59,8 +73,8 @@ class SelfMetrics final : public Telemetry {
   prometheus::Family<prometheus::Gauge>& build_info_;
   prometheus::Family<prometheus::Gauge>& start_time_;
 
-  std::mutex mu_;
-  std::map<std::string, bool, std::less<>> source_state_;
+  mutable std::mutex mu_;
+  std::map<std::string, SourceState, std::less<>> sources_;
 };
 
 }  // namespace qx

@@ -1,4 +1,4 @@
-#include "qx/endpoint/duration.h"
+#include "qx/cli/duration.h"
 
 #include <cctype>
 #include <cstdint>
