@@ -24,18 +24,11 @@
 #include <vector>
 
 #include "bench_http.h"
+#include "bench_util.h"
+
+using qx::bench::Arg;
 
 namespace {
-
-std::string Arg(int argc, char** argv, const std::string& name,
-                const std::string& def) {
-  const std::string prefix = "--" + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
-  }
-  return def;
-}
 
 std::string Env(const char* name, const char* def) {
   const char* v = std::getenv(name);

@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "bench_http.h"
+#include "bench_util.h"
+#include "qx/aggregate/coverage_aggregation.h"
 #include "qx/aggregate/host_aggregation.h"
 #include "qx/client/parsers.h"
 #include "qx/client/qps_search.h"
@@ -254,11 +256,10 @@ void BM_HostAggregation(benchmark::State& state) {
   static const std::vector<HostAsset> parsed = ParsedHosts();
   HostAssetStore store;
   for (auto a : parsed) store.Upsert(std::move(a));
+  const HostDetectionStore detections = qx::bench::DetectionsFor(store);
   for (auto _ : state) {
     auto assets = AggregateHostAssets(store);
-    auto vulns = AggregateHostVulnerabilities(store, [](std::uint64_t qid) {
-      return std::optional<int>(1 + static_cast<int>(qid % 5));
-    });
+    auto vulns = AggregateHostVulnerabilities(store, detections);
     benchmark::DoNotOptimize(assets.data());
     benchmark::DoNotOptimize(vulns.data());
   }

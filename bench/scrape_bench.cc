@@ -28,21 +28,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "qx/aggregate/family_builder.h"
 #include "qx/endpoint/metrics_server.h"
 #include "qx/snapshot/snapshot_collector.h"
 
-namespace {
+using qx::bench::Arg;
 
-std::string Arg(int argc, char** argv, const std::string& name,
-                const std::string& def) {
-  const std::string prefix = "--" + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
-  }
-  return def;
-}
+namespace {
 
 // About `series` series shaped like the exporter's biggest families: WAS
 // findings by web app x severity x status x category, plus Azure host

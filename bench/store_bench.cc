@@ -17,20 +17,14 @@
 #include <iostream>
 #include <string>
 
+#include "bench_util.h"
+#include "qx/aggregate/coverage_aggregation.h"
 #include "qx/aggregate/host_aggregation.h"
 #include "qx/store/host_asset_store.h"
 
-namespace {
+using qx::bench::Arg;
 
-std::string Arg(int argc, char** argv, const std::string& name,
-                const std::string& def) {
-  const std::string prefix = "--" + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
-  }
-  return def;
-}
+namespace {
 
 std::size_t HeapInUse() { return mallinfo2().uordblks + mallinfo2().hblkhd; }
 
@@ -130,11 +124,10 @@ int main(int argc, char** argv) {
     auto qids = store.DistinctQids();
     const double distinct_s = Since(t);
 
+    const qx::HostDetectionStore detections = qx::bench::DetectionsFor(store);
     t = std::chrono::steady_clock::now();
     auto a = qx::AggregateHostAssets(store);
-    auto v = qx::AggregateHostVulnerabilities(store, [](std::uint64_t q) {
-      return std::optional<int>(1 + static_cast<int>(q % 5));
-    });
+    auto v = qx::AggregateHostVulnerabilities(store, detections);
     const double aggregate_s = Since(t);
 
     t = std::chrono::steady_clock::now();

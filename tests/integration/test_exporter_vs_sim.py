@@ -35,10 +35,15 @@ def expected_rows(rows, keys):
 HOST_FAMILIES = (
     ("qualys_azure_host_assets", "azure_host_assets",
      ("subscription_id", "resource_group", "vnet", "subnet", "location", "state")),
-    ("qualys_azure_host_vulnerabilities", "azure_host_vulnerabilities",
-     ("subscription_id", "vnet", "subnet", "severity")),
-    ("qualys_host_vulnerabilities", "host_vulnerabilities", ("cloud_provider", "severity")),
+    # Open Confirmed and Potential detections of the Host List Detection
+    # API, joined to host assets by qwebHostId.
+    ("qualys_azure_host_vulnerabilities", "azure_host_detections",
+     ("subscription_id", "vnet", "subnet", "severity", "type")),
+    ("qualys_host_vulnerabilities", "host_detections", ("cloud_provider", "severity", "type")),
+    ("qualys_azure_host_assets_unscanned", "azure_host_assets_unscanned",
+     ("subscription_id", "vnet", "subnet")),
 )
+AGE_BUCKETS = ("86400", "604800", "2592000", "7776000", "+Inf")
 WAS_FAMILIES = (
     ("qualys_was_findings", "was_findings", ("webapp_id", "severity", "status", "category")),
     ("qualys_was_recurring_findings", "was_recurring_findings", ("webapp_id", "severity")),
@@ -57,6 +62,12 @@ class ExporterVsSimulator(unittest.TestCase):
         got = {d["cloud_provider"]: v for d, v in series(m, "qualys_host_assets")}
         self.assertEqual(got, {k: float(v) for k, v in exp["host_assets"].items()})
         self.assert_families_match(m, exp, HOST_FAMILIES)
+        got = {d["cloud_provider"]: v for d, v in series(m, "qualys_host_assets_unscanned")}
+        self.assertEqual(got, {k: float(v) for k, v in exp["host_assets_unscanned"].items()})
+        want = {b["le"]: float(b["value"]) for b in exp["host_last_vuln_scan_age"]["buckets"]}
+        for le in AGE_BUCKETS:
+            got = sum(v for _, v in series(m, "qualys_host_last_vuln_scan_age_seconds_bucket", le=le))
+            self.assertEqual(got, want[le], f"scan age le={le}")
 
     def assert_was_families_match(self, m, exp):
         self.assert_families_match(m, exp, WAS_FAMILIES)
@@ -72,20 +83,23 @@ class ExporterVsSimulator(unittest.TestCase):
 
             self.assert_host_families_match(m, exp)
             self.assertEqual(sum(v for _, v in series(m, "qualys_host_assets")), 420)
-            # Severities 1-5 exist for every known subnet, zeros included.
+            # Severities 1-5 of both types exist for every known subnet,
+            # zeros included.
             subnets = {(d["subscription_id"], d["vnet"], d["subnet"])
-                       for d, _ in series(m, "qualys_azure_host_vulnerabilities")}
+                       for d, _ in series(m, "qualys_azure_host_assets")}
+            self.assertTrue(subnets)
             for s in subnets:
-                sevs = {d["severity"] for d, _ in series(
+                pairs = {(d["severity"], d["type"]) for d, _ in series(
                     m, "qualys_azure_host_vulnerabilities", subscription_id=s[0], vnet=s[1], subnet=s[2])}
-                self.assertTrue({"1", "2", "3", "4", "5"} <= sevs, (s, sevs))
+                self.assertTrue({(sv, t) for sv in "12345" for t in ("confirmed", "potential")} <= pairs,
+                                (s, pairs))
 
             self.assert_was_families_match(m, exp)
             info_ids = {d["finding_id"] for d, _ in series(m, "qualys_was_recurring_finding_info")}
             self.assertTrue(info_ids)
             self.assertTrue(info_ids <= {str(i) for i in exp["was_recurring_finding_ids"]})
 
-            for src in ("hostasset", "was_finding", "knowledge_base"):
+            for src in ("hostasset", "detection", "was_finding", "knowledge_base"):
                 self.assertEqual(series(m, "qualys_exporter_source_up", source=src)[0][1], 1.0, src)
             self.assertEqual(series(m, "qualys_up")[0][1], 1.0)
             # First poll with empty state is the baseline: nothing counted.
@@ -177,18 +191,19 @@ class ExporterVsSimulator(unittest.TestCase):
                 self.assertEqual(total, {s: float(c) for s, c in counted.items()})
             self.assertGreater(sum(counted.values()), 0, "the simulator must evolve findings into recurrence")
 
-    def test_knowledge_base_cache_is_reused_after_restart(self):
+    def test_knowledge_base_is_not_asked_when_detections_carry_severities(self):
+        # Severities come with the detections; the KnowledgeBase only fills
+        # in for a counted detection without one (the simulator omits
+        # SEVERITY on Info detections only, which never count).
         with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
-            r = run_once(base, state, extra=PAGE)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            kb_calls = sim_stats(base).get("/api/2.0/fo/knowledge_base/vuln/", 0)
-            self.assertGreater(kb_calls, 0)
-            r = run_once(base, state, extra=PAGE)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertEqual(sim_stats(base).get("/api/2.0/fo/knowledge_base/vuln/", 0), kb_calls,
-                             "a restart must reuse the KB cache, not ask again")
+            for _ in range(2):
+                r = run_once(base, state, extra=PAGE)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(sim_stats(base).get("/api/2.0/fo/knowledge_base/vuln/", 0), 0)
+            self.assertGreater(sim_stats(base).get("/api/2.0/fo/asset/host/vm/detection/", 0), 0)
             m = parse_exposition(r.stdout)
-            self.assertEqual(series(m, "qualys_exporter_source_up", source="knowledge_base")[0][1], 1.0)
+            for src in ("knowledge_base", "detection"):
+                self.assertEqual(series(m, "qualys_exporter_source_up", source=src)[0][1], 1.0, src)
 
     def test_corrupt_state_gives_clear_error_and_fresh_baseline(self):
         with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:

@@ -5,8 +5,10 @@
 #include <map>
 #include <string>
 
+#include "qx/aggregate/coverage_aggregation.h"
 #include "qx/aggregate/host_aggregation.h"
 #include "qx/aggregate/was_aggregation.h"
+#include "qx/records/timestamp.h"
 
 namespace qx {
 namespace {
@@ -76,43 +78,108 @@ TEST(HostAggregation, CountsAssetsByProviderAndAzureNetwork) {
             1);
 }
 
-TEST(HostAggregation, VulnerabilitiesBySubnetAndSeverityWithUnknownQids) {
-  HostAssetStore store;
+HostDetection Detection(std::uint64_t qid, int severity, DetectionType type,
+                        DetectionStatus status = DetectionStatus::kActive) {
+  HostDetection d;
+  d.qid = qid;
+  d.severity = severity;
+  d.type = type;
+  d.status = status;
+  d.port = static_cast<std::uint32_t>(qid % 1000);
+  return d;
+}
+
+TEST(HostAggregation, VulnerabilitiesFromOpenDetectionsJoinedByQwebHostId) {
+  HostAssetStore hosts;
   // Same subnet name in two VNets must stay apart.
-  store.Upsert(Azure(1, "sub-a", "vnet-1", "default", {100, 200, 200}));
-  store.Upsert(Azure(2, "sub-a", "vnet-2", "default", {100, 999}));
-  std::map<std::uint64_t, int> kb = {{100, 5}, {200, 3}};
-  std::vector<std::uint64_t> unknown;
-  auto families = AggregateHostVulnerabilities(
-      store,
-      [&](std::uint64_t q) -> std::optional<int> {
-        auto it = kb.find(q);
-        if (it == kb.end()) return std::nullopt;
-        return it->second;
-      },
-      &unknown);
+  HostAsset a = Azure(1, "sub-a", "vnet-1", "default", {});
+  a.qweb_host_id = 501;
+  HostAsset b = Azure(2, "sub-a", "vnet-2", "default", {});
+  b.qweb_host_id = 502;
+  HostAsset c = Azure(3, "sub-b", "vnet-3", "app", {});  // no detection host
+  c.qweb_host_id = 503;
+  hosts.Upsert(std::move(a));
+  hosts.Upsert(std::move(b));
+  hosts.Upsert(std::move(c));
+  HostDetectionStore detections;
+  const auto C = DetectionType::kConfirmed;
+  const auto P = DetectionType::kPotential;
+  DetectionHost h1{.id = 501};
+  h1.detections = {Detection(100, 5, C), Detection(200, 3, C),
+                   Detection(201, 3, P),
+                   Detection(300, 4, C, DetectionStatus::kFixed),
+                   Detection(400, 2, DetectionType::kInfo)};
+  DetectionHost h2{.id = 502};
+  h2.detections = {Detection(100, 5, C), Detection(999, 0, C)};
+  DetectionHost vm_only{.id = 777};  // no host asset has qwebHostId 777
+  vm_only.detections = {Detection(100, 5, P)};
+  detections.Apply(h1, HostDetectionStore::Merge::kReplace);
+  detections.Apply(h2, HostDetectionStore::Merge::kReplace);
+  detections.Apply(vm_only, HostDetectionStore::Merge::kReplace);
+
+  auto families = AggregateHostVulnerabilities(hosts, detections);
   auto v = Values(families, "qualys_azure_host_vulnerabilities");
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=5"],
-            1);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=3"],
-            2);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-1,subnet=default,severity=1"],
+  const std::string net1 = "subscription_id=sub-a,vnet=vnet-1,subnet=default,";
+  EXPECT_EQ(v[net1 + "severity=5,type=confirmed"], 1);
+  EXPECT_EQ(v[net1 + "severity=3,type=confirmed"], 1);
+  EXPECT_EQ(v[net1 + "severity=3,type=potential"], 1);
+  EXPECT_EQ(v[net1 + "severity=4,type=confirmed"], 0);  // fixed
+  EXPECT_EQ(v[net1 + "severity=2,type=confirmed"], 0);  // info
+  const std::string net2 = "subscription_id=sub-a,vnet=vnet-2,subnet=default,";
+  EXPECT_EQ(v[net2 + "severity=5,type=confirmed"], 1);
+  EXPECT_EQ(v[net2 + "severity=unknown,type=confirmed"], 1);
+  // A subnet whose hosts have no detection host: zero-filled.
+  EXPECT_EQ(v["subscription_id=sub-b,vnet=vnet-3,subnet=app,severity=1,"
+              "type=potential"],
             0);
-  EXPECT_EQ(v.count("subscription_id=sub-a,vnet=vnet-1,subnet=default,"
-                    "severity=unknown"),
-            0u);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,severity=5"],
-            1);
-  EXPECT_EQ(v["subscription_id=sub-a,vnet=vnet-2,subnet=default,"
-              "severity=unknown"],
-            1);
-  EXPECT_EQ(v.size(), 11u);  // 2 subnets x 5 severities + 1 unknown
+  EXPECT_EQ(v.size(), 3u * 10u + 1u);  // 3 subnets x 5 x 2 + 1 unknown
   auto all = Values(families, "qualys_host_vulnerabilities");
-  EXPECT_EQ(all["cloud_provider=azure,severity=5"], 2);
-  EXPECT_EQ(all["cloud_provider=azure,severity=3"], 2);
-  EXPECT_EQ(all["cloud_provider=azure,severity=unknown"], 1);
-  EXPECT_EQ(all["cloud_provider=aws,severity=5"], 0);
-  EXPECT_THAT(unknown, ElementsAre(999));
+  EXPECT_EQ(all["cloud_provider=azure,severity=5,type=confirmed"], 2);
+  EXPECT_EQ(all["cloud_provider=azure,severity=unknown,type=confirmed"], 1);
+  EXPECT_EQ(all["cloud_provider=none,severity=5,type=potential"], 1);
+  EXPECT_EQ(all["cloud_provider=aws,severity=5,type=confirmed"], 0);
+}
+
+TEST(HostAggregation, ScanCoverageByProviderSubnetAndAge) {
+  const std::int64_t now = 1'700'000'000;
+  const std::int64_t day = 86400;
+  HostAssetStore hosts;
+  HostAsset fresh = Azure(1, "sub-a", "vnet-1", "default", {});
+  fresh.last_vuln_scan = FormatIsoTimestamp(now - 2 * day);
+  HostAsset stale = Azure(2, "sub-a", "vnet-1", "default", {});
+  stale.last_vuln_scan = FormatIsoTimestamp(now - 40 * day);
+  HostAsset never = Azure(3, "sub-a", "vnet-2", "default", {});
+  HostAsset aws;
+  aws.id = 4;
+  aws.cloud_provider = CloudProvider::kAws;
+  aws.last_vuln_scan = FormatIsoTimestamp(now - 100 * day);
+  for (auto* h : {&fresh, &stale, &never, &aws}) hosts.Upsert(std::move(*h));
+  auto families = AggregateScanCoverage(hosts, now, 30 * day);
+  auto unscanned = Values(families, "qualys_host_assets_unscanned");
+  EXPECT_EQ(unscanned["cloud_provider=azure"], 2);  // stale and never
+  EXPECT_EQ(unscanned["cloud_provider=aws"], 1);
+  EXPECT_EQ(unscanned["cloud_provider=gcp"], 0);
+  auto azure = Values(families, "qualys_azure_host_assets_unscanned");
+  EXPECT_EQ(azure["subscription_id=sub-a,vnet=vnet-1,subnet=default"], 1);
+  EXPECT_EQ(azure["subscription_id=sub-a,vnet=vnet-2,subnet=default"], 1);
+  const prometheus::ClientMetric::Histogram* azure_age = nullptr;
+  const prometheus::ClientMetric::Histogram* aws_age = nullptr;
+  for (const auto& f : families) {
+    if (f.name != "qualys_host_last_vuln_scan_age_seconds") continue;
+    EXPECT_EQ(f.type, prometheus::MetricType::Histogram);
+    for (const auto& m : f.metric) {
+      if (m.label.at(0).value == "azure") azure_age = &m.histogram;
+      if (m.label.at(0).value == "aws") aws_age = &m.histogram;
+    }
+  }
+  ASSERT_TRUE(azure_age && aws_age);
+  EXPECT_EQ(azure_age->sample_count, 2u);  // never-scanned is not counted
+  EXPECT_EQ(azure_age->sample_sum, 42.0 * day);
+  EXPECT_EQ(azure_age->bucket.at(0).cumulative_count, 0u);  // 1d
+  EXPECT_EQ(azure_age->bucket.at(1).cumulative_count, 1u);  // 7d
+  EXPECT_EQ(azure_age->bucket.at(3).cumulative_count, 2u);  // 90d
+  EXPECT_EQ(aws_age->bucket.at(3).cumulative_count, 0u);
+  EXPECT_EQ(aws_age->sample_count, 1u);
 }
 
 WasFinding Finding(std::uint64_t id, std::uint64_t webapp, int severity,

@@ -26,6 +26,21 @@ std::string CountAnswer(int n) {
          std::to_string(n) + "</count></ServiceResponse>";
 }
 
+// A Host List Detection answer with one Active Confirmed severity-4
+// detection on VM host qweb (none when qweb is 0).
+std::string Detections(std::uint64_t qweb = 0) {
+  std::string hosts;
+  if (qweb != 0) {
+    hosts = "<HOST_LIST><HOST><ID>" + std::to_string(qweb) +
+            "</ID><DETECTION_LIST><DETECTION><QID>38170</QID><TYPE>Confirmed"
+            "</TYPE><SEVERITY>4</SEVERITY><STATUS>Active</STATUS>"
+            "</DETECTION></DETECTION_LIST></HOST></HOST_LIST>";
+  }
+  return "<HOST_LIST_VM_DETECTION_OUTPUT><RESPONSE><DATETIME>"
+         "2023-11-14T22:13:20Z</DATETIME>" +
+         hosts + "</RESPONSE></HOST_LIST_VM_DETECTION_OUTPUT>";
+}
+
 std::string Finding(std::uint64_t id) {
   return "<Finding><id>" + std::to_string(id) + "</id><uniqueId>u" +
          std::to_string(id) +
@@ -77,8 +92,12 @@ TEST_F(SourcesTest, HostAssetsFullThenIncremental) {
   script.push_back({200, CountAnswer(3)});
   script.push_back({200, HostPage(Host(1) + Host(2), true, 2, 2)});
   script.push_back({200, HostPage(Host(3), false, std::nullopt, 1)});
+  script.push_back({200, Detections(9001)});  // a VM host no asset claims
   ASSERT_TRUE(Poll(*source));
   EXPECT_EQ(Published("qualys_host_assets"), 3);
+  EXPECT_EQ(Published("qualys_host_vulnerabilities"), 1);
+  EXPECT_EQ(h_.transport->requests[3].path,
+            "/api/2.0/fo/asset/host/vm/detection/");
   EXPECT_THAT(Body(1), Not(HasSubstr("Criteria")));
   EXPECT_THAT(Body(2), HasSubstr("field=\"id\" operator=\"GREATER\">2<"));
 
@@ -86,9 +105,12 @@ TEST_F(SourcesTest, HostAssetsFullThenIncremental) {
   h_.transport->requests.clear();
   script.push_back({200, HostPage(Host(4), false, std::nullopt, 1)});
   script.push_back({200, HostPage("", false, std::nullopt, 0)});
+  script.push_back({200, Detections()});
   ASSERT_TRUE(Poll(*source));
   EXPECT_EQ(Published("qualys_host_assets"), 4);
-  ASSERT_EQ(h_.transport->requests.size(), 2u);  // no count: not full
+  EXPECT_EQ(Published("qualys_host_vulnerabilities"), 1);  // kept
+  ASSERT_EQ(h_.transport->requests.size(), 3u);            // no count: not full
+  EXPECT_THAT(Body(2), HasSubstr("vm_processed_after="));
   EXPECT_THAT(Body(0), HasSubstr("field=\"updated\" operator=\"GREATER\""));
   EXPECT_THAT(Body(1),
               HasSubstr("field=\"vulnsUpdated\" operator=\"GREATER\""));
@@ -103,6 +125,7 @@ TEST_F(SourcesTest, InterruptedFullSyncResumesInTheNextProcess) {
     script.push_back({200, CountAnswer(3)});
     script.push_back({200, HostPage(Host(1) + Host(2), true, 2, 2)});
     script.push_back({401, "Bad Login"});  // never retried
+    script.push_back({401, "Bad Login"});  // the detection walk: the same
     EXPECT_FALSE(Poll(*source));
     EXPECT_EQ(h_.observer.outcomes.back().source, "knowledge_base");
     EXPECT_FALSE(h_.observer.outcomes.back().ok);  // skipped
@@ -113,6 +136,7 @@ TEST_F(SourcesTest, InterruptedFullSyncResumesInTheNextProcess) {
       MakeHostAssetSource(h_.client, options_, [this] { return now_; });
   script.push_back({200, CountAnswer(3)});
   script.push_back({200, HostPage(Host(3), false, std::nullopt, 1)});
+  script.push_back({200, Detections()});
   ASSERT_TRUE(Poll(*restarted));
   EXPECT_THAT(Body(1), HasSubstr("field=\"id\" operator=\"GREATER\">2<"));
   EXPECT_EQ(Published("qualys_host_assets"), 3);

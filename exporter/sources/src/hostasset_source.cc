@@ -1,10 +1,12 @@
-// Host assets (Asset Management) and the KnowledgeBase severities of their
-// vulnerabilities. One poll: sync the host assets, publish them, then fill
-// missing QID severities and publish the vulnerability counts.
+// Host assets (Asset Management), their open vulnerability detections (VM
+// Host List Detection, joined by qwebHostId) and scan coverage. One poll:
+// sync the host assets and publish them; sync the detections and publish
+// the vulnerability counts and the coverage (ages by the API's clock); ask
+// the KnowledgeBase for severities detections came without.
 #include <glog/logging.h>
 
-#include <set>
-
+#include "detection_feed.h"
+#include "qx/aggregate/coverage_aggregation.h"
 #include "qx/aggregate/host_aggregation.h"
 #include "qx/client/knowledge_base_client.h"
 #include "qx/client/qps_search.h"
@@ -19,7 +21,7 @@ namespace {
 
 constexpr char kKnowledgeBaseFile[] = "knowledge_base.state";
 // Changed-since fields; `updated` is the record's <modified>. Both are
-// stamped when Qualys processes a change (not lag-prone): see
+// stamped when Qualys records a change (not lag-prone): see
 // docs/qualys-api.md.
 constexpr char kUpdated[] = "updated";
 constexpr char kVulnsUpdated[] = "vulnsUpdated";
@@ -68,37 +70,45 @@ class HostAssetSource final : public Source {
                   Clock clock)
       : client_(std::move(client)),
         options_(std::move(options)),
-        feed_(*client_, options_),
-        sync_(feed_, options_.sync, std::move(clock)) {
+        clock_(std::move(clock)),
+        hosts_feed_(*client_, options_),
+        hosts_(hosts_feed_, options_.sync, clock_),
+        detections_feed_(*client_, options_, kb_),
+        detections_(detections_feed_, options_.sync, clock_) {
     if (auto error = LoadOrReset(kb_, KbPath()); !error.empty()) {
       LOG(ERROR) << error;
     }
-    LOG(INFO) << "knowledge base cache: " << kb_.size() << " QIDs";
   }
 
   std::vector<std::string> names() const override {
-    return {kHostAssetSource, kKnowledgeBaseSource};
+    return {kHostAssetSource, kDetectionSource, kKnowledgeBaseSource};
   }
 
   void Poll(PollContext& context) override {
-    const bool synced = context.Step(kHostAssetSource, [&] {
-      RunSync(sync_, feed_, *client_, context, options_);
-      context.Publish(kHostAssetSource, AggregateHostAssets(sync_.store()));
+    context.Step(kHostAssetSource, [&] {
+      RunSync(hosts_, hosts_feed_, *client_, context, options_);
+      context.Publish(kHostAssetSource, AggregateHostAssets(hosts_.store()));
     });
-    if (!synced) {
-      context.Skipped(kKnowledgeBaseSource, "host asset poll failed");
+    // The join uses the last good host assets when their poll failed.
+    const bool detected = context.Step(kDetectionSource, [&] {
+      RunSync(detections_, detections_feed_, *client_, context, options_);
+      context.Publish(
+          std::string(kDetectionSource),
+          AggregateHostVulnerabilities(hosts_.store(), detections_.store()));
+      // Scan ages by the API's clock: a server clock behind ours must not
+      // make every host look scanned in the future, or long ago.
+      const std::int64_t now = detections_feed_.api_now() > 0
+                                   ? detections_feed_.api_now()
+                                   : static_cast<std::int64_t>(clock_());
+      context.Publish("coverage", AggregateScanCoverage(
+                                      hosts_.store(), now,
+                                      options_.coverage_max_scan_age_seconds));
+    });
+    if (!detected) {
+      context.Skipped(kKnowledgeBaseSource, "detection poll failed");
       return;
     }
-    // Without severities the vulnerability counts would be wrong: on
-    // failure the last good ones stay published.
-    context.Step(kKnowledgeBaseSource, [&] {
-      FillSeverities(context);
-      context.Publish(std::string(kHostAssetSource) + "_vulnerabilities",
-                      AggregateHostVulnerabilities(sync_.store(),
-                                                   [this](std::uint64_t qid) {
-                                                     return kb_.Severity(qid);
-                                                   }));
-    });
+    context.Step(kKnowledgeBaseSource, [&] { FillSeverities(context); });
   }
 
  private:
@@ -106,11 +116,14 @@ class HostAssetSource final : public Source {
     return options_.sync.state_dir / kKnowledgeBaseFile;
   }
 
-  // Asks the KnowledgeBase for the QIDs without a fresh cached severity.
+  // Severities for the QIDs detections came without: cached for the next
+  // time those hosts are sent (a full resync at the latest).
   void FillSeverities(PollContext& context) {
     const auto now = static_cast<std::int64_t>(context.Now());
+    const auto& unknown = detections_feed_.unknown_severity_qids();
     auto missing = kb_.Missing(
-        sync_.store().DistinctQids(), now, options_.kb_refresh_seconds,
+        std::vector<std::uint64_t>(unknown.begin(), unknown.end()), now,
+        options_.kb_refresh_seconds,
         std::min<std::int64_t>(options_.kb_refresh_seconds, 24 * 3600));
     if (!missing.empty()) {
       std::uint64_t entries = 0;
@@ -124,12 +137,10 @@ class HostAssetSource final : public Source {
       context.telemetry().RecordsFetched(kKnowledgeBaseSource, entries);
       for (auto qid : asked) {
         kb_.PutAbsent(qid, now);
-        if (logged_unknown_.insert(qid).second) {
-          LOG(WARNING) << "QID " << qid
-                       << " is not in the KnowledgeBase; its detections are "
-                          "counted with severity=\""
-                       << kUnknownSeverity << "\"";
-        }
+        LOG(WARNING) << "QID " << qid
+                     << " has no severity in its detections nor in the "
+                        "KnowledgeBase; counted with severity=\""
+                     << kUnknownSeverity << "\"";
       }
       kb_.Save(KbPath());
     }
@@ -139,10 +150,12 @@ class HostAssetSource final : public Source {
 
   std::shared_ptr<QualysClient> client_;
   SourceOptions options_;
-  HostAssetFeed feed_;
-  IncrementalSync<HostAssetStore> sync_;
+  Clock clock_;
   KnowledgeBaseCache kb_;
-  std::set<std::uint64_t> logged_unknown_;
+  HostAssetFeed hosts_feed_;
+  IncrementalSync<HostAssetStore> hosts_;
+  DetectionFeed detections_feed_;
+  IncrementalSync<HostDetectionStore> detections_;
 };
 
 }  // namespace

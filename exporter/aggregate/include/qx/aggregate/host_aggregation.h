@@ -13,20 +13,12 @@
 
 namespace qx {
 
-// Severity label used for detections whose QID the KnowledgeBase did not
-// return: counted, never dropped (docs/metrics.md).
+// Severity label for detections with no severity (neither in the detection
+// nor in the KnowledgeBase): counted, never dropped (docs/metrics.md).
 inline constexpr char kUnknownSeverity[] = "unknown";
-
-using SeverityLookup = std::function<std::optional<int>(std::uint64_t qid)>;
 
 // qualys_host_assets and qualys_azure_host_assets.
 std::vector<prometheus::MetricFamily> AggregateHostAssets(
     const HostAssetStore& store);
-
-// qualys_azure_host_vulnerabilities and qualys_host_vulnerabilities.
-// unknown_qids (optional) receives QIDs with no severity, sorted.
-std::vector<prometheus::MetricFamily> AggregateHostVulnerabilities(
-    const HostAssetStore& store, const SeverityLookup& severity,
-    std::vector<std::uint64_t>* unknown_qids = nullptr);
 
 }  // namespace qx
