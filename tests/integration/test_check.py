@@ -41,6 +41,8 @@ class Check(unittest.TestCase):
                          "was_finding: criterion updatedDate GREATER",
                          "was_finding: criterion lastTestedDate GREATER",
                          "was_finding: criterion id GREATER", "knowledge_base: lookup",
+                         "detection: one page", "detection: filter vm_processed_after",
+                         "webapp: search", "was_scan_schedule: search",
                          "rate limits: qps", "rate limits: api_v2"):
                 self.assertEqual(lines[name][0], "ok", (name, lines.get(name)))
             self.assertIn("120 host assets in scope", lines["authentication"][1])
@@ -85,6 +87,15 @@ class Check(unittest.TestCase):
             self.assertEqual(verdict, "warn")
             self.assertIn("504", seen)
             self.assertIn("halves", seen)
+
+    def test_missing_vm_permission_fails_the_detection_check(self):
+        with simulator(*SIM_ARGS, password=PASSWORD) as (base, _):
+            sim_fail(base, path="host/vm/detection", status=403, times=0)
+            r, lines = check(base)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(lines["detection: one page"][0], "FAIL")
+            self.assertIn("VM", lines["detection: one page"][1])
+            self.assertEqual(lines["was_finding: one page"][0], "ok")
 
     def test_missing_knowledge_base_permission_fails_that_check(self):
         with simulator(*SIM_ARGS, password=PASSWORD) as (base, _):

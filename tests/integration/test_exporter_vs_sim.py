@@ -50,7 +50,13 @@ WAS_FAMILIES = (
     ("qualys_was_keyword_links", "was_keyword_links", ("webapp_id", "regex")),
     ("qualys_was_webapp_last_scan_timestamp_seconds", "was_webapp_last_scan_timestamp_seconds",
      ("webapp_id",)),
+    ("qualys_was_scan_schedules", "was_scan_schedules", ("type", "active", "occurrence_type")),
+    ("qualys_was_webapp_scheduled", "was_webapp_scheduled", ("webapp_id",)),
+    ("qualys_was_scan_schedule_next_launch_timestamp_seconds", "was_scan_schedule_next_launch",
+     ("schedule_id",)),
 )
+SCHEDULE_INFO = ("schedule_id", "name", "webapp_id", "type", "active", "occurrence_type",
+                 "send_mail_from")
 
 
 class ExporterVsSimulator(unittest.TestCase):
@@ -71,6 +77,13 @@ class ExporterVsSimulator(unittest.TestCase):
 
     def assert_was_families_match(self, m, exp):
         self.assert_families_match(m, exp, WAS_FAMILIES)
+        got = {tuple(d.get(k, "") for k in SCHEDULE_INFO)
+               for d, _ in series(m, "qualys_was_scan_schedule_info")}
+        want = {tuple(str(r[k]) for k in SCHEDULE_INFO) for r in exp["was_scan_schedule_info"]}
+        self.assertEqual(got, want, "qualys_was_scan_schedule_info")
+        # Every web app is exported, scheduled or not.
+        self.assertEqual({d["webapp_id"] for d, _ in series(m, "qualys_was_webapp_scheduled")},
+                         {r["webapp_id"] for r in exp["was_webapp_scheduled"]})
 
     def test_once_matches_simulator_ground_truth(self):
         with simulator(*SIM_ARGS) as (base, _), tempfile.TemporaryDirectory() as state:
@@ -99,7 +112,8 @@ class ExporterVsSimulator(unittest.TestCase):
             self.assertTrue(info_ids)
             self.assertTrue(info_ids <= {str(i) for i in exp["was_recurring_finding_ids"]})
 
-            for src in ("hostasset", "detection", "was_finding", "knowledge_base"):
+            for src in ("hostasset", "detection", "was_finding", "was_scan_schedule",
+                        "knowledge_base"):
                 self.assertEqual(series(m, "qualys_exporter_source_up", source=src)[0][1], 1.0, src)
             self.assertEqual(series(m, "qualys_up")[0][1], 1.0)
             # First poll with empty state is the baseline: nothing counted.

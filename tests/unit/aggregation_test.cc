@@ -7,6 +7,7 @@
 
 #include "qx/aggregate/coverage_aggregation.h"
 #include "qx/aggregate/host_aggregation.h"
+#include "qx/aggregate/schedule_aggregation.h"
 #include "qx/aggregate/was_aggregation.h"
 #include "qx/records/timestamp.h"
 
@@ -180,6 +181,64 @@ TEST(HostAggregation, ScanCoverageByProviderSubnetAndAge) {
   EXPECT_EQ(azure_age->bucket.at(3).cumulative_count, 2u);  // 90d
   EXPECT_EQ(aws_age->bucket.at(3).cumulative_count, 0u);
   EXPECT_EQ(aws_age->sample_count, 1u);
+}
+
+WasScanSchedule Schedule(std::uint64_t id, std::string type, bool active,
+                         std::vector<std::uint64_t> webapps,
+                         std::vector<std::uint64_t> tags = {}) {
+  WasScanSchedule s;
+  s.id = id;
+  s.name = "s" + std::to_string(id);
+  s.type = std::move(type);
+  s.active = active;
+  s.occurrence_type = "WEEKLY";
+  s.webapp_ids = std::move(webapps);
+  s.included_tags.tag_ids = std::move(tags);
+  s.send_mail_from = "OWNER";
+  return s;
+}
+
+TEST(ScheduleAggregation,
+     WebAppsScheduledDirectlyOrByTagOnlyByActiveVulnScans) {
+  // Web apps 1..5; app 4 carries tag 40, app 5 is covered by nothing active.
+  const std::map<std::uint64_t, std::vector<std::uint64_t>> apps = {
+      {1, {}}, {2, {}}, {3, {}}, {4, {40}}, {5, {}}};
+  std::vector<WasScanSchedule> schedules = {
+      Schedule(10, "VULNERABILITY", true, {1}),
+      Schedule(11, "DISCOVERY", true, {2}),       // not a vulnerability scan
+      Schedule(12, "VULNERABILITY", false, {3}),  // inactive
+      Schedule(13, "VULNERABILITY", true, {}, {40}),  // by tag
+      Schedule(14, "VULNERABILITY", true, {99}),      // a deleted web app
+  };
+  schedules[0].next_launch_date = "2026-12-03T01:00:00Z";
+  auto agg = AggregateScanSchedules(schedules, apps, 100);
+  auto scheduled = Values(agg.families, "qualys_was_webapp_scheduled");
+  EXPECT_EQ(scheduled, (std::map<std::string, double>{{"webapp_id=1", 1},
+                                                      {"webapp_id=2", 0},
+                                                      {"webapp_id=3", 0},
+                                                      {"webapp_id=4", 1},
+                                                      {"webapp_id=5", 0}}));
+  auto kinds = Values(agg.families, "qualys_was_scan_schedules");
+  EXPECT_EQ(kinds["type=VULNERABILITY,active=true,occurrence_type=WEEKLY"], 3);
+  EXPECT_EQ(kinds["type=VULNERABILITY,active=false,occurrence_type=WEEKLY"], 1);
+  EXPECT_EQ(kinds["type=DISCOVERY,active=true,occurrence_type=WEEKLY"], 1);
+  auto info = Values(agg.families, "qualys_was_scan_schedule_info");
+  EXPECT_EQ(info.size(), 5u);
+  EXPECT_EQ(
+      info.count("schedule_id=14,name=s14,webapp_id=,type=VULNERABILITY,"
+                 "active=true,occurrence_type=WEEKLY,send_mail_from=OWNER"),
+      1u);
+  auto next = Values(agg.families,
+                     "qualys_was_scan_schedule_next_launch_timestamp_seconds");
+  EXPECT_EQ(next,
+            (std::map<std::string, double>{{"schedule_id=10", 1796259600}}));
+  // The cap keeps the active vulnerability schedules' rows first.
+  auto capped = AggregateScanSchedules(schedules, apps, 2);
+  EXPECT_EQ(capped.info_series_dropped, 3u);
+  for (const auto& [k, v] :
+       Values(capped.families, "qualys_was_scan_schedule_info")) {
+    EXPECT_NE(k.find("type=VULNERABILITY,active=true"), std::string::npos) << k;
+  }
 }
 
 WasFinding Finding(std::uint64_t id, std::uint64_t webapp, int severity,

@@ -74,6 +74,20 @@ class SourcesTest : public ::testing::Test {
     return testing::PublishedSum(collector_, family);
   }
 
+  // The web app and schedule searches that follow the WAS findings.
+  void NoSchedules() {
+    h_.transport->script.push_back({200, HostPage("", false, std::nullopt, 0)});
+    h_.transport->script.push_back({200, HostPage("", false, std::nullopt, 0)});
+  }
+
+  const PollOutcome& OutcomeOf(const std::string& source) const {
+    for (auto it = h_.observer.outcomes.rbegin();
+         it != h_.observer.outcomes.rend(); ++it) {
+      if (it->source == source) return *it;
+    }
+    throw std::logic_error("no outcome for " + source);
+  }
+
   std::string Body(std::size_t i) const {
     return h_.transport->requests.at(i).body;
   }
@@ -152,14 +166,16 @@ TEST_F(SourcesTest, QpsBudgetStopsTheWalkAndKeepsProgress) {
   script.push_back({200,
                     HostPage(Finding(1) + Finding(2), true, 2, 2),
                     {{"X-RateLimit-Remaining", "5"}}});
+  NoSchedules();
   EXPECT_FALSE(Poll(*source));
-  EXPECT_THAT(h_.observer.outcomes.back().error,
+  EXPECT_THAT(OutcomeOf("was_finding").error,
               HasSubstr("stopped early: qps X-RateLimit-Remaining=5"));
-  EXPECT_EQ(h_.transport->requests.size(), 2u);
+  EXPECT_EQ(h_.transport->requests.size(), 2u + 2u);  // + apps, schedules
   // The next poll continues after the last page instead of starting over.
   h_.transport->requests.clear();
   script.push_back({200, CountAnswer(4)});
   script.push_back({200, HostPage(Finding(3) + Finding(4), false, 4, 2)});
+  NoSchedules();
   ASSERT_TRUE(Poll(*source));
   EXPECT_THAT(Body(1), HasSubstr("field=\"id\" operator=\"GREATER\">2<"));
   EXPECT_EQ(Published("qualys_was_findings"), 4);
@@ -182,6 +198,7 @@ TEST_F(SourcesTest, ApiV2BudgetDoesNotStopAQpsWalk) {
   script.push_back({200, CountAnswer(3)});
   script.push_back({200, HostPage(Finding(1) + Finding(2), true, 2, 2)});
   script.push_back({200, HostPage(Finding(3), false, std::nullopt, 1)});
+  NoSchedules();
   ASSERT_TRUE(Poll(*source));
   EXPECT_EQ(Published("qualys_was_findings"), 3);
 }
@@ -192,6 +209,7 @@ TEST_F(SourcesTest, RefusedCriterionFallsBackWithoutFailing) {
   auto& script = h_.transport->script;
   script.push_back({200, CountAnswer(1)});
   script.push_back({200, HostPage(Finding(1), false, std::nullopt, 1)});
+  NoSchedules();
   ASSERT_TRUE(Poll(*source));
   now_ += 1800;
   h_.transport->requests.clear();
@@ -201,8 +219,11 @@ TEST_F(SourcesTest, RefusedCriterionFallsBackWithoutFailing) {
        "<responseErrorDetails><errorMessage>Invalid field updatedDate"
        "</errorMessage></responseErrorDetails></ServiceResponse>"});
   script.push_back({200, HostPage(Finding(2), false, std::nullopt, 1)});
+  NoSchedules();
   ASSERT_TRUE(Poll(*source));
   EXPECT_EQ(Published("qualys_was_findings"), 2);
+  // The web app the findings name is known and no schedule covers it.
+  EXPECT_EQ(Published("qualys_was_webapp_scheduled"), 0);
   EXPECT_THAT(Body(1), HasSubstr("field=\"lastTestedDate\""));
   EXPECT_THAT(Body(1), Not(HasSubstr("updatedDate")));
   EXPECT_EQ(h_.observer.refused,

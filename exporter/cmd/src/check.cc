@@ -9,11 +9,13 @@
 
 #include "qx/base/clock.h"
 #include "qx/client/errors.h"
+#include "qx/client/host_detection_client.h"
 #include "qx/client/knowledge_base_client.h"
 #include "qx/client/parsers.h"
 #include "qx/client/qps_search.h"
 #include "qx/records/timestamp.h"
 #include "qx/sources/incremental_sync.h"
+#include "qx/sources/sources.h"
 
 namespace qx {
 namespace {
@@ -177,6 +179,91 @@ void CheckSource(QualysClient& client, Report& report, std::string_view label,
   }
 }
 
+// One page of the VM Host List Detection API (API v2), and its incremental
+// filter: the walk stops after the first page.
+void CheckDetections(QualysClient& client, Report& report,
+                     const SourceOptions& s) {
+  struct FirstPage {};
+  for (const bool incremental : {false, true}) {
+    HostDetectionRequest req;
+    req.truncation_limit = incremental ? 1 : s.detection_page_size;
+    if (incremental) {
+      req.vm_processed_after = FormatIsoTimestamp(
+          static_cast<std::int64_t>(SystemClockSeconds()) - 24 * 3600);
+    }
+    const std::string what = incremental
+                                 ? "detection: filter vm_processed_after"
+                                 : "detection: one page";
+    const double start = SystemClockSeconds();
+    std::uint64_t hosts = 0;
+    std::uint64_t detections = 0;
+    try {
+      FetchHostDetections(
+          client, req,
+          [&](DetectionHost&& h) {
+            ++hosts;
+            detections += h.detections.size();
+          },
+          [](const HostDetectionProgress& p) {
+            if (!p.done) throw FirstPage{};
+          });
+    } catch (const FirstPage&) {
+    } catch (const ApiError& e) {
+      if (incremental && IsRefusal(e)) {
+        report.Line(Verdict::kWarn, what,
+                    std::string("refused (") + e.what() + ")",
+                    "every detection poll walks every host");
+      } else {
+        report.Line(Verdict::kFail, what, e.what(),
+                    "give the API user VM (vulnerability management) API "
+                    "access");
+      }
+      continue;
+    } catch (const std::exception& e) {
+      report.Line(Verdict::kFail, what, e.what(), Advice(e));
+      continue;
+    }
+    report.Line(Verdict::kOk, what,
+                incremental ? "accepted"
+                            : std::to_string(hosts) + " hosts, " +
+                                  std::to_string(detections) +
+                                  " detections in the first page, " +
+                                  Secs(SystemClockSeconds() - start));
+  }
+}
+
+// The web apps (their tags) and the scan schedules: one small page each.
+void CheckSchedules(QualysClient& client, Report& report) {
+  for (const auto& [path, label] :
+       {std::pair{kWebAppSearchPath, "webapp"},
+        std::pair{kWasScanScheduleSearchPath, "was_scan_schedule"}}) {
+    QpsSearchRequest req;
+    req.path = path;
+    req.endpoint_label = label;
+    req.limit_results = 1;
+    const std::string what = std::string(label) + ": search";
+    try {
+      std::uint64_t n = 0;
+      auto count = [&](auto&&) { ++n; };
+      if (req.path == kWebAppSearchPath) {
+        SearchWebApps(client, req, count, [](const SearchProgress&) {
+          throw std::out_of_range("first page");
+        });
+      } else {
+        SearchWasScanSchedules(client, req, count, [](const SearchProgress&) {
+          throw std::out_of_range("first page");
+        });
+      }
+    } catch (const std::out_of_range&) {
+    } catch (const std::exception& e) {
+      report.Line(Verdict::kFail, what, e.what(),
+                  "give the API user WAS read access");
+      continue;
+    }
+    report.Line(Verdict::kOk, what, "accepted");
+  }
+}
+
 void CheckRateLimits(QualysClient& client, Report& report) {
   for (const char* api : {kApiQps, kApiV2}) {
     const RateLimitInfo rl = client.last_rate_limit(api);
@@ -254,6 +341,8 @@ bool RunChecks(QualysClient& client, const Options& options,
                {"id", "GREATER", true,
                 "pagination needs it: report to Qualys support"}});
 
+  CheckDetections(client, report, s);
+  CheckSchedules(client, report);
   try {
     std::uint64_t entries = 0;
     const double start = SystemClockSeconds();

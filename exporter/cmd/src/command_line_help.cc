@@ -44,7 +44,8 @@ const std::vector<Group>& Groups() {
   static const std::vector<Group> groups = {
       {"Qualys API", {"qualys", "api"}},
       {"Polling and data",
-       {"poll", "sync", "hostasset", "was", "kb", "recurrence", "coverage"}},
+       {"poll", "sync", "hostasset", "detection", "was", "kb", "recurrence",
+        "coverage"}},
       {"Web server", {"web"}},
       {"State", {"state"}},
       {"Logging", {"log"}},

@@ -79,6 +79,11 @@ DEFINE_int32(kb_batch_size, 500, "QIDs per KnowledgeBase call");
 DEFINE_string(kb_refresh_interval, "7d",
               "Re-fetch a cached QID severity after this long");
 
+DEFINE_string(coverage_max_scan_age, "30d",
+              "A host with no vulnerability scan within this age counts as "
+              "unscanned");
+DEFINE_int32(detection_page_size, 500,
+             "Hosts per VM Host List Detection page (truncation_limit)");
 DEFINE_bool(check, false,
             "First-run diagnostic: try authentication, every endpoint, search "
             "criterion and page the exporter relies on, print one line per "
@@ -165,6 +170,10 @@ Options OptionsFromFlags() {
   s.host_page_size = Positive("hostasset.page-size", FLAGS_hostasset_page_size);
   s.was_page_size = Positive("was.page-size", FLAGS_was_page_size);
   s.min_page_size = Positive("api.min-page-size", FLAGS_api_min_page_size);
+  s.detection_page_size =
+      Positive("detection.page-size", FLAGS_detection_page_size);
+  s.coverage_max_scan_age_seconds =
+      Seconds("coverage.max-scan-age", FLAGS_coverage_max_scan_age);
   s.was_limit_histories =
       static_cast<std::uint32_t>(std::max(0, FLAGS_was_limit_histories));
   s.kb_batch_size = Positive("kb.batch-size", FLAGS_kb_batch_size);

@@ -1,7 +1,9 @@
 // WAS findings: sync them, update which findings turned recurring (durable
-// baseline), publish the WAS families.
+// baseline), publish the WAS families. Then the web apps and their scan
+// schedules: which web apps no active vulnerability schedule covers.
 #include <glog/logging.h>
 
+#include "qx/aggregate/schedule_aggregation.h"
 #include "qx/aggregate/was_aggregation.h"
 #include "qx/client/qps_search.h"
 #include "qx/sources/run_sync.h"
@@ -86,7 +88,7 @@ class WasFindingSource final : public Source {
   }
 
   std::vector<std::string> names() const override {
-    return {kWasFindingSource};
+    return {kWasFindingSource, kWasScanScheduleSource};
   }
 
   void Poll(PollContext& context) override {
@@ -109,11 +111,47 @@ class WasFindingSource final : public Source {
       // restart: report it.
       recurrence_.Save(RecurrencePath());
     });
+    context.Step(kWasScanScheduleSource, [&] { PollSchedules(context); });
   }
 
  private:
   std::filesystem::path RecurrencePath() const {
     return options_.sync.state_dir / kRecurrenceFile;
+  }
+
+  // Schedules are few: every poll walks all of them (one call, usually),
+  // and all web apps, whose tags a schedule may target.
+  void PollSchedules(PollContext& context) {
+    std::map<std::uint64_t, std::vector<std::uint64_t>> webapps;
+    for (const auto& [id, app] : sync_.store().webapps()) webapps[id];
+    QpsSearchRequest req;
+    req.limit_results = 1000;
+    req.min_limit_results = options_.min_page_size;
+    req.path = kWebAppSearchPath;
+    req.endpoint_label = "webapp";
+    SearchWebApps(*client_, req, [&](WebApp&& app) {
+      webapps[app.id] = std::move(app.tag_ids);
+    });
+    std::vector<WasScanSchedule> schedules;
+    req.path = kWasScanScheduleSearchPath;
+    req.endpoint_label = kWasScanScheduleSource;
+    SearchWasScanSchedules(*client_, req, [&](WasScanSchedule&& s) {
+      schedules.push_back(std::move(s));
+    });
+    context.telemetry().RecordsFetched(kWasScanScheduleSource,
+                                       schedules.size());
+    context.telemetry().SyncProgress(kWasScanScheduleSource, schedules.size(),
+                                     std::nullopt);
+    auto agg = AggregateScanSchedules(schedules, webapps,
+                                      options_.was.max_finding_series);
+    if (agg.info_series_dropped > 0) {
+      LOG(WARNING) << agg.info_series_dropped
+                   << " schedule rows left out of "
+                      "qualys_was_scan_schedule_info "
+                      "(--was.max-finding-series="
+                   << options_.was.max_finding_series << ")";
+    }
+    context.Publish(kWasScanScheduleSource, std::move(agg.families));
   }
 
   void TrackRecurrence(const WasFindingStore& store) {
