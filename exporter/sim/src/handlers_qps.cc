@@ -152,6 +152,7 @@ FieldValue HostField(const HostAssetRec& h, std::size_t field) {
       break;
     case kHfVulnsUpdated:
       v.date = h.vulns_updated;
+      v.present = h.vm_scanned;  // cloud-only assets have none
       break;
     case kHfCreated:
       v.date = h.created;

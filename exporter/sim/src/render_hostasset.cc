@@ -296,7 +296,9 @@ void WriteHostAsset(XmlWriter& w, const HostAssetGenerator& gen,
       w.Date("firstFound", v.first_found);
       w.Date("lastFound", v.last_found);
     }
-  } else if (h.salt % 2 == 0) {
+  } else if (h.vm_scanned && h.salt % 2 == 0) {
+    // Cloud-only assets (connector-discovered, never scanned) carry neither
+    // a vuln list nor vulnsUpdated, as on real tenants.
     XmlElement vuln(w, "vuln");
     w.Empty("list");
   }
@@ -332,7 +334,7 @@ void WriteHostAsset(XmlWriter& w, const HostAssetGenerator& gen,
     w.Text("hostname", h.name);
   }
   if (h.vm_scanned) w.Date("lastVulnScan", h.last_vuln_scan);
-  w.Date("vulnsUpdated", h.vulns_updated);
+  if (h.vm_scanned) w.Date("vulnsUpdated", h.vulns_updated);
   w.Text("isDockerHost", "false");
 }
 

@@ -1,7 +1,7 @@
 // VM Host List Detection API (API v2) walks: the POST form that keeps the
 // answers small, truncation_limit paging through the next-page URL of the
 // WARNING block, and optional incremental filters. See
-// docs/qualys-api-sources.md for why each parameter is what it is.
+// docs/qualys-api.md for why each parameter is what it is.
 #pragma once
 
 #include <cstdint>

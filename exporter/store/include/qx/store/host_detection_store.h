@@ -11,7 +11,7 @@
 //    removed when it no longer counts (Fixed, ignored, disabled, Info), by
 //    its DetectionKey; unlisted ones stay.
 // Both need closed detections in the answer to learn of a closure (see
-// docs/qualys-api-sources.md): the client asks for every status and for
+// docs/qualys-api.md): the client asks for every status and for
 // ignored and disabled detections.
 //
 // Layout: one 64-bit word per counted detection, (key >> 4) << 4 | severity
