@@ -25,7 +25,7 @@ RUNBOOKS = os.path.join(SRC, "docs", "runbooks")
 RUNBOOK_URL = "https://github.com/qualys-exporter/qualys-exporter/blob/main/docs/runbooks/{}.md"
 TESTS = sorted(glob.glob(os.path.join(HERE, "*.test.yml")))
 ALERTS = {"QualysNewRecurringFinding", "QualysExporterDown", "QualysSourcePollFailing", "QualysDataStale",
-          "QualysApiRateLimitLow"}
+          "QualysApiRateLimitLow", "QualysWebAppNotScheduled", "QualysSubnetUnscanned"}
 RUNBOOK_SECTIONS = ("Meaning", "Impact", "Diagnosis", "Mitigation")
 
 
@@ -204,6 +204,18 @@ class Rules(unittest.TestCase):
             "        labels:\n          severity: warning\n        annotations:\n"
             "          summary: >-\n            qualys-exporter {{ $labels.instance }}: only"),
         "exporter-down alert without absent()": (' or absent(up{job="qualys-exporter"})', ""),
+        "unscheduled web-app alert after an hour instead of a day": ("        for: 1d\n", "        for: 1h\n"),
+        "unscheduled web-app alert on scheduled web apps too": (
+            "expr: qualys_was_webapp_scheduled == 0", "expr: qualys_was_webapp_scheduled >= 0"),
+        "subnet alert on subnets with no hosts": (
+            "              qualys_azure_host_assets_unscanned > 0\n", "              qualys_azure_host_assets_unscanned\n"),
+        "subnet alert on any unscanned host": (
+            "group_left\n            sum by (job, instance, subscription_id, vnet, subnet) (qualys_azure_host_assets)",
+            "group_left\n            0 * sum by (job, instance, subscription_id, vnet, subnet) (qualys_azure_host_assets)"),
+        "subnet assets summed across exporters": (
+            "on (job, instance, subscription_id, vnet, subnet) group_left\n"
+            "            sum by (job, instance, subscription_id, vnet, subnet)",
+            "on (subscription_id, vnet, subnet) group_left\n            sum by (subscription_id, vnet, subnet)"),
     }
 
     def test_unit_tests_catch_broken_rules(self):
