@@ -98,13 +98,16 @@ class LogOutput(unittest.TestCase):
                 state = os.path.join(cls.tmp.name, fmt, AWKWARD)
                 r = run_once(base, state, password=PASSWORD, extra=[f"--log.format={fmt}"])
                 cls.runs[fmt] = (r, state)
-            for level in ("debug", "warn"):
-                r = run_once(base, os.path.join(cls.tmp.name, level), password=PASSWORD,
-                             extra=[f"--log.level={level}"])
-                cls.runs[level] = (r, None)
+            r = run_once(base, os.path.join(cls.tmp.name, "debug"), password=PASSWORD,
+                         extra=["--log.level=debug"])
+            cls.runs["debug"] = (r, None)
             # A failing poll (wrong password): error records with the API's answer.
             cls.runs["error"] = (run_once(base, os.path.join(cls.tmp.name, "error"), password="wrong-" + PASSWORD,
                                           extra=["--log.level=error", "--api.max-attempts=1"]), None)
+        # A successful poll with warnings: WAS pages the gateway cannot serve.
+        with simulator("--was_gateway_max_records=50", password=PASSWORD) as (base, _):
+            cls.runs["warn"] = (run_once(base, os.path.join(cls.tmp.name, "warn"), password=PASSWORD,
+                                         extra=["--log.level=warn", "--was.page-size=100"]), None)
 
     @classmethod
     def tearDownClass(cls):
@@ -180,7 +183,8 @@ class LogOutput(unittest.TestCase):
             with self.subTest(run=run):
                 recs = self.records(run)
                 done = {x["source"]: x for x in recs if re.fullmatch(r"poll of \w+ succeeded", x["msg"])}
-                self.assertEqual(set(done), {"hostasset", "knowledge_base", "was_finding"})
+                self.assertEqual(set(done), {"hostasset", "detection", "knowledge_base", "was_finding",
+                                     "was_scan_schedule"})
                 for source, x in done.items():
                     self.assertEqual(x["msg"], f"poll of {source} succeeded")
                     self.assertEqual(x["level"], "info")
@@ -189,7 +193,7 @@ class LogOutput(unittest.TestCase):
                     if run == "json":
                         self.assertIsInstance(x["duration_seconds"], float)
                 syncs = [x for x in recs if re.fullmatch(r"\w+: (full|incremental) sync done", x["msg"])]
-                self.assertEqual({x["source"] for x in syncs}, {"hostasset", "was_finding"})
+                self.assertEqual({x["source"] for x in syncs}, {"hostasset", "detection", "was_finding"})
                 for x in syncs:
                     self.assertEqual(x["sync"], "full")
                     self.assertGreater(int(x["records_fetched"]), 0)
@@ -198,9 +202,8 @@ class LogOutput(unittest.TestCase):
                         self.assertIsInstance(x["records_held"], int)
 
     def test_quotes_in_real_messages_are_escaped(self):
-        # The sim's hosts carry QIDs the KnowledgeBase lacks: that warning
-        # quotes severity="unknown".
-        for run in ("logfmt", "json"):
+        # A gateway's HTML error page is named by its quoted title.
+        for run in ("warn",):
             recs = self.records(run)
             quoted = [x for x in recs if '"' in x["msg"]]
             self.assertTrue(quoted, f"{run}: no message with quotes to check")

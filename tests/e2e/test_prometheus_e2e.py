@@ -248,8 +248,14 @@ class PrometheusEndToEnd(unittest.TestCase):
         self.assertEqual(bad, {}, "rules failing to evaluate on real data")
 
     def check_no_alerts_on_healthy_baseline(self, prom):
-        alerts = prom.query("ALERTS")
-        self.assertEqual([a["metric"] for a in alerts], [],
+        # The simulator's estate has unscheduled web apps and unscanned
+        # subnets on purpose (coverage gaps are data, not exporter faults);
+        # those two alerts are proven by their promtool tests. Every other
+        # alert must stay quiet.
+        coverage = {"QualysWebAppNotScheduled", "QualysSubnetUnscanned"}
+        alerts = [a["metric"] for a in prom.query("ALERTS")
+                  if a["metric"].get("alertname") not in coverage]
+        self.assertEqual(alerts, [],
                          "alerts pending/firing with a healthy exporter and only baseline findings")
         self.assertEqual(prom.value(f'sum(qualys_was_findings_became_recurring_total{{job="{JOB}"}})'), 0.0,
                          "the first poll with empty state must only set the baseline")

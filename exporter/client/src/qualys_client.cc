@@ -136,7 +136,7 @@ std::string DescribeErrorBody(std::string_view content_type,
       body.find("<HTML") != std::string_view::npos) {
     std::string title = ExtractTag(body, "title");
     if (title.empty()) title = ExtractTag(body, "TITLE");
-    return "HTML error page" + (title.empty() ? "" : ": " + title);
+    return "HTML error page" + (title.empty() ? "" : " \"" + title + "\"");
   }
   if (auto sr = ParseSimpleReturn(body)) {
     return "code " + sr->code + ": " + sr->text;

@@ -10,6 +10,7 @@
 #include "qx/sim/handlers.h"
 #include "qx/sim/http_util.h"
 #include "qx/sim/pagination.h"
+#include "qx/sim/qps_page.h"
 #include "qx/sim/renderers.h"
 #include "qx/sim/service_request.h"
 
@@ -19,7 +20,6 @@ using Poco::Net::HTTPResponse;
 
 namespace {
 
-constexpr std::uint64_t kDefaultLimit = 100;
 constexpr std::size_t kFlushBytes = 256 << 10;
 constexpr std::string_view kQpsType = kQpsContentType;
 
@@ -72,74 +72,6 @@ constexpr FieldSpec kFindingFields[] = {
     {"firstDetectedDate", FieldType::kDate},
     {"isIgnored", FieldType::kKeyword},
 };
-
-std::uint64_t EffectiveLimit(const ServiceRequest& req,
-                             const SimOptions& opts) {
-  std::uint64_t limit = req.limit_results.value_or(kDefaultLimit);
-  if (limit == 0) limit = kDefaultLimit;
-  return std::min<std::uint64_t>(limit, std::max(1u, opts.max_limit_results));
-}
-
-void WritePageHeader(XmlWriter& w, std::string_view xsd, std::size_t count,
-                     const PagePlan& plan) {
-  OpenServiceResponse(w, xsd);
-  w.Text("responseCode", "SUCCESS");
-  w.Number("count", count);
-  w.Bool("hasMoreRecords", plan.has_more);
-  if (plan.last_id) w.Number("lastId", *plan.last_id);
-}
-
-// Positions [begin, end) of the records inside the query's id bounds.
-template <typename LowerBound>
-std::pair<std::uint64_t, std::uint64_t> Bounds(const Query& q,
-                                               std::uint64_t size,
-                                               LowerBound&& lower_bound) {
-  const std::uint64_t begin = lower_bound(q.min_id());
-  const std::uint64_t end =
-      q.max_id() == UINT64_MAX ? size : lower_bound(q.max_id() + 1);
-  return {begin, std::max(begin, end)};
-}
-
-// Common front part of the QPS search/count handlers: method check, body
-// parsing and criteria compilation. Sends the error and returns nullopt on
-// failure.
-struct ParsedSearch {
-  ServiceRequest request;
-  Query query;
-};
-
-std::optional<ParsedSearch> ParseSearch(HttpIo io, std::string_view xsd,
-                                        std::span<const FieldSpec> fields) {
-  auto& [req, resp, body] = io;
-  if (req.getMethod() != "POST") {
-    resp.set("Allow", "POST");
-    Send(resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, kQpsType,
-         RenderQpsError(xsd, "INVALID_REQUEST",
-                        "Method " + req.getMethod() +
-                            " is not supported for search; use POST"));
-    return std::nullopt;
-  }
-  auto parsed = ParseServiceRequest(body);
-  if (auto* err = std::get_if<std::string>(&parsed)) {
-    Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kQpsType,
-         RenderQpsError(xsd, "INVALID_REQUEST", *err));
-    return std::nullopt;
-  }
-  ServiceRequest& sr = std::get<ServiceRequest>(parsed);
-  auto compiled = Query::Compile(sr.criteria, fields);
-  if (auto* err = std::get_if<std::string>(&compiled)) {
-    Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kQpsType,
-         RenderQpsError(xsd, "INVALID_REQUEST", *err,
-                        "Check the field names and operators of the search "
-                        "criteria."));
-    return std::nullopt;
-  }
-  ParsedSearch out{std::move(sr), std::move(std::get<Query>(compiled))};
-  if (out.request.start_from_id) {
-    out.query.RaiseMinId(*out.request.start_from_id);
-  }
-  return out;
-}
 
 FieldValue HostField(const HostAssetRec& h, std::size_t field) {
   FieldValue v;
@@ -238,7 +170,7 @@ bool Router::Refused(Context& ctx, const ServiceRequest& request,
 
 bool Router::GatewayGivesUp(Context& ctx, const ServiceRequest& request,
                             std::uint32_t max_records) const {
-  if (max_records == 0 || EffectiveLimit(request, options_) <= max_records) {
+  if (max_records == 0 || QpsPageLimit(request, options_) <= max_records) {
     return false;
   }
   Send(ctx.resp, HTTPResponse::HTTP_GATEWAY_TIMEOUT, "text/html",
@@ -253,7 +185,7 @@ bool Router::DensePages(const Query& query) const {
 
 void Router::HostAssets(Context& ctx, bool count_only) {
   auto search =
-      ParseSearch({ctx.req, ctx.resp, ctx.body}, kHostAssetXsd, kHostFields);
+      ParseQpsSearch({ctx.req, ctx.resp, ctx.body}, kHostAssetXsd, kHostFields);
   if (!search || Refused(ctx, search->request, kHostAssetXsd)) return;
   if (!count_only && GatewayGivesUp(ctx, search->request,
                                     options_.hostasset_gateway_max_records)) {
@@ -262,7 +194,7 @@ void Router::HostAssets(Context& ctx, bool count_only) {
   const Query& query = search->query;
   const HostAssetGenerator& gen = data_->hosts();
   const std::vector<Seconds> epoch_times = data_->EpochTimes();
-  const auto [begin, end] = Bounds(
+  const auto [begin, end] = QpsBounds(
       query, gen.size(), [&](std::uint64_t id) { return gen.LowerBound(id); });
   auto matches_query = [&](const HostAssetRec& h) {
     return query.Matches(
@@ -282,7 +214,7 @@ void Router::HostAssets(Context& ctx, bool count_only) {
   }
   const auto id_of = [&](std::uint64_t pos) { return gen.IdOf(pos); };
   const bool dense = DensePages(query);
-  const std::uint64_t limit = EffectiveLimit(search->request, options_);
+  const std::uint64_t limit = QpsPageLimit(search->request, options_);
   const PagePlan plan =
       dense ? PlanDensePage(
                   begin, end, limit, options_.empty_page_every,
@@ -306,7 +238,7 @@ void Router::HostAssets(Context& ctx, bool count_only) {
   std::string buf;
   buf.reserve(kFlushBytes + (64 << 10));
   XmlWriter w(&buf);
-  WritePageHeader(w, kHostAssetXsd, matches.size(), plan);
+  WriteQpsPageHeader(w, kHostAssetXsd, matches.size(), plan);
   if (!matches.empty()) {
     XmlElement data(w, "data");
     for (const HostAssetRec& h : matches) {
@@ -324,8 +256,8 @@ void Router::HostAssets(Context& ctx, bool count_only) {
 }
 
 void Router::WasFindings(Context& ctx, bool count_only) {
-  auto search =
-      ParseSearch({ctx.req, ctx.resp, ctx.body}, kFindingXsd, kFindingFields);
+  auto search = ParseQpsSearch({ctx.req, ctx.resp, ctx.body}, kFindingXsd,
+                               kFindingFields);
   if (!search || Refused(ctx, search->request, kFindingXsd)) return;
   // Verbose pages carry every scan's history: those are the slow ones.
   if (!count_only && search->request.verbose &&
@@ -336,12 +268,12 @@ void Router::WasFindings(Context& ctx, bool count_only) {
   FindingRenderOptions render;
   render.verbose = search->request.verbose;
   render.limit_histories = search->request.limit_histories;
-  const std::uint64_t limit = EffectiveLimit(search->request, options_);
+  const std::uint64_t limit = QpsPageLimit(search->request, options_);
 
   const std::string body = data_->WithWas([&](const WasDataset& was) {
     const auto& findings = was.findings();
     const auto [begin, end] =
-        Bounds(query, findings.size(), [&](std::uint64_t id) {
+        QpsBounds(query, findings.size(), [&](std::uint64_t id) {
           return static_cast<std::uint64_t>(was.LowerBound(id));
         });
     auto matches_query = [&](const WasFindingRec& f) {
@@ -375,7 +307,7 @@ void Router::WasFindings(Context& ctx, bool count_only) {
     }
     std::string out;
     XmlWriter w(&out);
-    WritePageHeader(w, kFindingXsd, matches.size(), plan);
+    WriteQpsPageHeader(w, kFindingXsd, matches.size(), plan);
     if (!matches.empty()) {
       XmlElement data(w, "data");
       for (const WasFindingRec* f : matches) WriteFinding(w, was, *f, render);

@@ -41,14 +41,9 @@ class HostAssetFeed final : public Feed<HostAssetStore> {
   }
   SearchProgress Walk(const WalkRequest& walk, HostAssetStore& into,
                       ChangeStamps& stamps, const PageHook& on_page) override {
-    QpsSearchRequest req;
-    req.path = kHostAssetSearchPath;
-    req.endpoint_label = kHostAssetSource;
-    req.limit_results =
-        walk.limit_results ? walk.limit_results : options_.host_page_size;
-    req.min_limit_results = options_.min_page_size;
-    req.criteria = walk.criteria;
-    req.start_after_id = walk.after_id;
+    const QpsSearchRequest req =
+        QpsWalkRequest(walk, kHostAssetSearchPath, kHostAssetSource,
+                       options_.host_page_size, options_.min_page_size);
     return SearchHostAssets(
         client_, req,
         [&](HostAsset&& a) {

@@ -39,20 +39,15 @@ class WasFindingFeed final : public Feed<WasFindingStore> {
   }
   SearchProgress Walk(const WalkRequest& walk, WasFindingStore& into,
                       ChangeStamps& stamps, const PageHook& on_page) override {
-    QpsSearchRequest req;
-    req.path = kWasFindingSearchPath;
-    req.endpoint_label = kWasFindingSource;
-    req.limit_results =
-        walk.limit_results ? walk.limit_results : options_.was_page_size;
-    req.min_limit_results = options_.min_page_size;
+    QpsSearchRequest req =
+        QpsWalkRequest(walk, kWasFindingSearchPath, kWasFindingSource,
+                       options_.was_page_size, options_.min_page_size);
     // History (recurrence) and payloads (QID 150141) come only with
     // verbose; limitHistories keeps the pages a gateway can build.
     req.verbose = true;
     if (options_.was_limit_histories > 0) {
       req.limit_histories = options_.was_limit_histories;
     }
-    req.criteria = walk.criteria;
-    req.start_after_id = walk.after_id;
     return SearchWasFindings(
         client_, req,
         [&](WasFinding&& f) {

@@ -1,6 +1,5 @@
-// Shared front and page header of the simulator's QPS search handlers (the
-// scan schedule and web app searches; handlers_qps.cc has its own copy for
-// host assets and findings, to be folded in here).
+// Shared front and page header of the simulator's QPS search handlers
+// (host assets, findings, scan schedules, web apps).
 #pragma once
 
 #include <cstdint>

@@ -34,6 +34,14 @@ struct WalkRequest {
 
 using PageHook = std::function<void(const SearchProgress&)>;
 
+// The QPS search a walk asks for: its criteria and resume point, pages of
+// walk.limit_results (0: page_size) halved down to min_page_size when a
+// gateway cannot serve them.
+QpsSearchRequest QpsWalkRequest(const WalkRequest& walk, std::string path,
+                                std::string endpoint_label,
+                                std::uint32_t page_size,
+                                std::uint32_t min_page_size);
+
 // Newest value of each changed-since field among the records of a run, by
 // the API's clock (ISO-8601 as sent; unparsable or empty is ignored).
 class ChangeStamps {

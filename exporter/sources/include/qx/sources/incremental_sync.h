@@ -227,8 +227,8 @@ class IncrementalSync {
         // search: duplicates cost calls, never records.
         LOG(WARNING) << name_ << ": the API refused the search that skips "
                      << "records already fetched (" << e.what()
-                     << "); asking for every record with a newer "
-                     << field.name << " from now on";
+                     << "); asking for every record with a newer " << field.name
+                     << " from now on";
         disjoint_walks_ = false;
         criteria.resize(1);
         try {
@@ -256,8 +256,8 @@ class IncrementalSync {
   std::int64_t Since(const ChangeField& field) const {
     const bool wide = field.lag_prone || !refused_.empty();
     std::int64_t since =
-        *state_.cursor - (wide ? options_.lag_overlap_seconds
-                               : options_.cursor_overlap_seconds);
+        *state_.cursor -
+        (wide ? options_.lag_overlap_seconds : options_.cursor_overlap_seconds);
     if (auto it = state_.newest.find(field.name); it != state_.newest.end()) {
       since = std::min(since, it->second);
     }
@@ -294,10 +294,10 @@ class IncrementalSync {
   Store store_;
   Store pending_;
   bool have_store_ = false;
-  bool disjoint_walks_ = true;   // false once the API refused LESSER
+  bool disjoint_walks_ = true;     // false once the API refused LESSER
   std::set<std::string> refused_;  // fields the API refused (this process)
-  ChangeStamps stamps_;           // newest changed-since values of the run
-  std::uint32_t page_size_ = 0;   // 0 = the feed's default
+  ChangeStamps stamps_;            // newest changed-since values of the run
+  std::uint32_t page_size_ = 0;    // 0 = the feed's default
 };
 
 }  // namespace qx

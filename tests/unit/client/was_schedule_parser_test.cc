@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.h"
 #include "qx/client/errors.h"
 #include "qx/client/parsers.h"
 
@@ -17,13 +18,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(QX_FIXTURES_DIR) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using testing::Fixture;
 
 std::vector<WasScanSchedule> Schedules(const std::string& body,
                                        QpsPageInfo* info = nullptr) {

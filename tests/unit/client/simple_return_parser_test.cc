@@ -4,18 +4,13 @@
 #include <sstream>
 #include <string>
 
+#include "fixtures.h"
 #include "qx/client/parsers.h"
 
 namespace qx {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(QX_FIXTURES_DIR) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using testing::Fixture;
 
 TEST(SimpleReturnParser, RateLimitBody) {
   auto sr = ParseSimpleReturn(Fixture("simple_return_error.xml"));

@@ -194,7 +194,7 @@ TEST(QualysClient, DescribesHtmlErrorPages) {
   EXPECT_EQ(DescribeErrorBody("text/html",
                               "<html><head><title>414 Request-URI Too Large"
                               "</title></head></html>"),
-            "HTML error page: 414 Request-URI Too Large");
+            "HTML error page \"414 Request-URI Too Large\"");
 }
 
 TEST(QpsSearch, BuildsServiceRequestWithEscapedCriteria) {
