@@ -84,7 +84,13 @@ class HostAssetSource final : public Source {
       RunSync(hosts_, hosts_feed_, *client_, context, options_);
       context.Publish(kHostAssetSource, AggregateHostAssets(hosts_.store()));
     });
-    // The join uses the last good host assets when their poll failed.
+    // The join uses the last good host assets when their poll failed; with
+    // none yet, every detection would count as cloud_provider="none".
+    if (!hosts_.has_store()) {
+      context.Skipped(kDetectionSource, "no host assets synced yet");
+      context.Skipped(kKnowledgeBaseSource, "no host assets synced yet");
+      return;
+    }
     const bool detected = context.Step(kDetectionSource, [&] {
       RunSync(detections_, detections_feed_, *client_, context, options_);
       context.Publish(

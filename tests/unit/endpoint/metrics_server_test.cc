@@ -215,12 +215,15 @@ TEST_F(MetricsServerTest, ScrapesBeyondTheCapGet503) {
   MetricsServerOptions o;
   o.max_requests = 1;
   auto server = Start(o);
-  Poco::Net::StreamSocket stuck;
+  // The small receive buffer is set before connecting, so the TCP window
+  // is negotiated small and the server's write really blocks (set after
+  // the handshake, the kernel may already have scaled the window up).
+  Poco::Net::StreamSocket stuck(Poco::Net::SocketAddress::IPv4);
   int rcvbuf = 4096;
-  stuck.connect(
-      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
   setsockopt(stuck.impl()->sockfd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
              sizeof rcvbuf);
+  stuck.connect(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
   const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
   stuck.sendBytes(req.data(), static_cast<int>(req.size()));
   // HEAD takes a scrape slot too, without downloading the body.

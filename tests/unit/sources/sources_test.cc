@@ -139,8 +139,10 @@ TEST_F(SourcesTest, InterruptedFullSyncResumesInTheNextProcess) {
     script.push_back({200, CountAnswer(3)});
     script.push_back({200, HostPage(Host(1) + Host(2), true, 2, 2)});
     script.push_back({401, "Bad Login"});  // never retried
-    script.push_back({401, "Bad Login"});  // the detection walk: the same
+    // No host assets yet: the detections are not asked for (a join with no
+    // host asset would count every one as cloud_provider="none").
     EXPECT_FALSE(Poll(*source));
+    EXPECT_EQ(h_.transport->requests.size(), 3u);  // count, 2 pages, no more
     EXPECT_EQ(h_.observer.outcomes.back().source, "knowledge_base");
     EXPECT_FALSE(h_.observer.outcomes.back().ok);  // skipped
   }
