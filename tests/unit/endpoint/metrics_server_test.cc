@@ -217,26 +217,34 @@ TEST_F(MetricsServerTest, ScrapesBeyondTheCapGet503) {
   auto server = Start(o);
   // The small receive buffer is set before connecting, so the TCP window
   // is negotiated small and the server's write really blocks (set after
-  // the handshake, the kernel may already have scaled the window up).
-  Poco::Net::StreamSocket stuck(Poco::Net::SocketAddress::IPv4);
-  int rcvbuf = 4096;
-  setsockopt(stuck.impl()->sockfd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-             sizeof rcvbuf);
-  stuck.connect(
-      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
-  const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
-  stuck.sendBytes(req.data(), static_cast<int>(req.size()));
-  // HEAD takes a scrape slot too, without downloading the body.
+  // the handshake, the kernel may already have scaled the window up). On a
+  // loaded machine a stuck scrape can still slip through; a fresh one is
+  // tried (at most three), and one 503 proves the cap.
+  std::unique_ptr<Poco::Net::StreamSocket> stuck;
   Reply r;
-  EXPECT_TRUE(testing::WaitFor(
-      [&] {
-        r = Fetch("/metrics", {}, "HEAD");
-        return r.status == 503;
-      },
-      std::chrono::seconds(30)));
+  bool capped = false;
+  for (int attempt = 0; attempt < 3 && !capped; ++attempt) {
+    stuck = std::make_unique<Poco::Net::StreamSocket>(
+        Poco::Net::SocketAddress::IPv4);
+    int rcvbuf = 4096;
+    setsockopt(stuck->impl()->sockfd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+               sizeof rcvbuf);
+    stuck->connect(Poco::Net::SocketAddress("127.0.0.1",
+                                            static_cast<Poco::UInt16>(port_)));
+    const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    stuck->sendBytes(req.data(), static_cast<int>(req.size()));
+    // HEAD takes a scrape slot too, without downloading the body.
+    capped = testing::WaitFor(
+        [&] {
+          r = Fetch("/metrics", {}, "HEAD");
+          return r.status == 503;
+        },
+        std::chrono::seconds(10));
+  }
+  EXPECT_TRUE(capped) << "last answer " << r.status << " " << r.error;
   EXPECT_EQ(r.headers["Retry-After"], "1");
   EXPECT_EQ(Fetch("/-/healthy").status, 200);  // other paths still answer
-  stuck.close();
+  stuck->close();
   EXPECT_TRUE(testing::WaitFor(
       [&] { return Fetch("/metrics", {}, "HEAD").status == 200; },
       std::chrono::seconds(30)));
