@@ -70,34 +70,9 @@ void Router::HostDetections(Context& ctx) {
     Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kV2Type,
          RenderSimpleReturn(code, text, now));
   };
-  if (!ctx.req.has("X-Requested-With")) {
-    error("1903", "Missing required parameter(s): X-Requested-With header");
-    return;
-  }
-  if (ctx.req.getMethod() != "GET" && ctx.req.getMethod() != "POST") {
-    error("1908",
-          "Request method (GET or POST) is incompatible with specified "
-          "parameter(s): action");
-    return;
-  }
-  auto params = ParseForm(ctx.query);
-  const std::string content_type = ctx.req.getContentType();
-  if (!ctx.body.empty() &&
-      (content_type.empty() ||
-       content_type.starts_with("application/x-www-form-urlencoded"))) {
-    for (auto& p : ParseForm(ctx.body)) params.push_back(std::move(p));
-  }
-  std::string unknown;
-  for (const auto& [k, v] : params) {
-    if (std::find(std::begin(kParams), std::end(kParams), k) ==
-        std::end(kParams)) {
-      unknown += (unknown.empty() ? "" : ", ") + k;
-    }
-  }
-  if (!unknown.empty()) {
-    error("1901", "Unrecognized parameter(s): " + unknown);
-    return;
-  }
+  auto form = V2Form(ctx, now, kParams);
+  if (!form) return;
+  const FormParams& params = *form;
   const std::string action = Param(params, "action");
   if (action.empty()) {
     error("1903", "Missing required parameter(s): action");

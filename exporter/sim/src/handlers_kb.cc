@@ -97,6 +97,43 @@ bool Router::V2Limits(Context& ctx, int running) {
   return true;
 }
 
+std::optional<FormParams> Router::V2Form(
+    Context& ctx, Seconds now, std::span<const std::string_view> known) {
+  auto error = [&](std::string_view code, const std::string& text) {
+    Send(ctx.resp, HTTPResponse::HTTP_BAD_REQUEST, kV2Type,
+         RenderSimpleReturn(code, text, now));
+  };
+  if (!ctx.req.has("X-Requested-With")) {
+    // API v2 refuses calls without the anti-CSRF header.
+    error("1903", "Missing required parameter(s): X-Requested-With header");
+    return std::nullopt;
+  }
+  if (ctx.req.getMethod() != "GET" && ctx.req.getMethod() != "POST") {
+    error("1908",
+          "Request method (GET or POST) is incompatible with "
+          "specified parameter(s): action");
+    return std::nullopt;
+  }
+  FormParams params = ParseForm(ctx.query);
+  const std::string content_type = ctx.req.getContentType();
+  if (!ctx.body.empty() &&
+      (content_type.empty() ||
+       content_type.starts_with("application/x-www-form-urlencoded"))) {
+    for (auto& p : ParseForm(ctx.body)) params.push_back(std::move(p));
+  }
+  std::string unknown;
+  for (const auto& [k, v] : params) {
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      unknown += (unknown.empty() ? "" : ", ") + k;
+    }
+  }
+  if (!unknown.empty()) {
+    error("1901", "Unrecognized parameter(s): " + unknown);
+    return std::nullopt;
+  }
+  return params;
+}
+
 void Router::KnowledgeBase(Context& ctx) {
   const Seconds now = data_->now();
   // Usage limits, as the API reports them on every v2 call.
@@ -108,37 +145,9 @@ void Router::KnowledgeBase(Context& ctx) {
     Send(resp, HTTPResponse::HTTP_BAD_REQUEST, kV2Type,
          RenderSimpleReturn(code, text, now));
   };
-  if (!ctx.req.has("X-Requested-With")) {
-    // API v2 refuses calls without the anti-CSRF header.
-    error("1903", "Missing required parameter(s): X-Requested-With header");
-    return;
-  }
-  if (ctx.req.getMethod() != "GET" && ctx.req.getMethod() != "POST") {
-    error("1908",
-          "Request method (GET or POST) is incompatible with "
-          "specified parameter(s): action");
-    return;
-  }
-  auto params = ParseForm(ctx.query);
-  const std::string content_type = ctx.req.getContentType();
-  if (!ctx.body.empty() &&
-      (content_type.empty() ||
-       content_type.starts_with("application/x-www-form-urlencoded"))) {
-    for (auto& p : ParseForm(ctx.body)) params.push_back(std::move(p));
-  }
-  std::vector<std::string> unknown;
-  for (const auto& [k, v] : params) {
-    if (std::find(std::begin(kKbParams), std::end(kKbParams), k) ==
-        std::end(kKbParams)) {
-      unknown.push_back(k);
-    }
-  }
-  if (!unknown.empty()) {
-    std::string list;
-    for (const std::string& u : unknown) list += (list.empty() ? "" : ", ") + u;
-    error("1901", "Unrecognized parameter(s): " + list);
-    return;
-  }
+  auto form = V2Form(ctx, now, kKbParams);
+  if (!form) return;
+  const FormParams& params = *form;
   const std::string action = Param(params, "action");
   if (action.empty()) {
     error("1903", "Missing required parameter(s): action");

@@ -6,10 +6,14 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "qx/sim/dataset.h"
+#include "qx/sim/http_util.h"
 #include "qx/sim/service_request.h"
 #include "qx/sim/simulator.h"
 
@@ -144,6 +148,12 @@ class Router {
   // headers; with enforce_rate_limit answers 409 (1965/1960) and returns
   // false when over a limit. running: v2 calls in flight, this one included.
   bool V2Limits(Context& ctx, int running);
+  // The rest of every API v2 handler's front: the anti-CSRF header, the
+  // method, the form (query string and urlencoded body) and unknown
+  // parameters. Sends the SIMPLE_RETURN error and returns nullopt on
+  // failure.
+  std::optional<FormParams> V2Form(Context& ctx, Seconds now,
+                                   std::span<const std::string_view> known);
 
   const SimOptions& options_;
   Dataset* data_;
