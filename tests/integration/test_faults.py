@@ -295,6 +295,12 @@ class FaultInjection(unittest.TestCase):
             self.assertRegex(sc.log()[mark:], r"was_finding: timeout talking to .*; retry 1/2 in")
             self.assertEqual({s: sc.failures(s) for s in SOURCES}, f0)
             self.mark("read timeout within budget")
+            # Let the call that timed out finish its retries (its poll began
+            # before now) so the next burst meets fresh calls; under TSan a
+            # retry can still be pending here.
+            t = time.time()
+            sc.watch(sc.polled_since("was_finding", t), 30, "a WAS poll that began after the timeout",
+                     same=good, stay_up=SOURCES)
 
             # --- a 503 burst within the retry budget: retried, never down.
             _, m = sc.sample()
