@@ -73,15 +73,6 @@ void Router::HostDetections(Context& ctx) {
   auto form = V2Form(ctx, now, kParams);
   if (!form) return;
   const FormParams& params = *form;
-  const std::string action = Param(params, "action");
-  if (action.empty()) {
-    error("1903", "Missing required parameter(s): action");
-    return;
-  }
-  if (action != "list") {
-    error("1905", "parameter action has invalid value: " + action);
-    return;
-  }
   const std::string format = Param(params, "output_format", "XML");
   if (format != "XML") {
     error("1905", "parameter output_format has invalid value: " + format +

@@ -131,6 +131,16 @@ std::optional<FormParams> Router::V2Form(
     error("1901", "Unrecognized parameter(s): " + unknown);
     return std::nullopt;
   }
+  // Both simulated v2 APIs know only action=list.
+  const std::string action = Param(params, "action");
+  if (action.empty()) {
+    error("1903", "Missing required parameter(s): action");
+    return std::nullopt;
+  }
+  if (action != "list") {
+    error("1905", "parameter action has invalid value: " + action);
+    return std::nullopt;
+  }
   return params;
 }
 
@@ -148,15 +158,6 @@ void Router::KnowledgeBase(Context& ctx) {
   auto form = V2Form(ctx, now, kKbParams);
   if (!form) return;
   const FormParams& params = *form;
-  const std::string action = Param(params, "action");
-  if (action.empty()) {
-    error("1903", "Missing required parameter(s): action");
-    return;
-  }
-  if (action != "list") {
-    error("1905", "parameter action has invalid value: " + action);
-    return;
-  }
   const std::string details_text = Param(params, "details", "Basic");
   KbDetails details = KbDetails::kBasic;
   if (details_text == "All") {

@@ -44,6 +44,15 @@ class CommandLineTest : public ::testing::Test {
   gflags::FlagSaver saver_;  // every test starts from the defaults
 };
 
+TEST_F(CommandLineTest, RepeatedListenAddressesAddUp) {
+  auto cl =
+      Parse({"--web.listen-address=127.0.0.1:1", "--once",
+             "--web_listen_address", "[::1]:2", "--web-listen-address=:3"});
+  ASSERT_EQ(cl.action, Action::kRun) << cl.error;
+  EXPECT_EQ(FLAGS_web_listen_address, "127.0.0.1:1,[::1]:2,:3");
+  EXPECT_TRUE(FLAGS_once);
+}
+
 TEST_F(CommandLineTest, DottedUnderscoreAndDashSpellings) {
   auto cl = Parse({"--web.listen-address=127.0.0.1:1", "--poll_interval=2h",
                    "--recurrence-min-scans", "3", "--log.level=debug",

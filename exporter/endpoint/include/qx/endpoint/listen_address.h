@@ -17,8 +17,8 @@ struct ListenAddress {
   bool ipv6_only = false;
 };
 
-// Prometheus spellings, comma-separated (the flag may also be repeated; see
-// qx::JoinRepeatedFlag):
+// Prometheus spellings, comma-separated (the flag may also be repeated; the
+// command line joins the occurrences):
 //   ":9786"           every interface, IPv4 and IPv6 (IPv4 alone when the
 //                     machine has no IPv6)
 //   "0.0.0.0:9786", "127.0.0.1:9786"   IPv4

@@ -149,8 +149,8 @@ class Router {
   // false when over a limit. running: v2 calls in flight, this one included.
   bool V2Limits(Context& ctx, int running);
   // The rest of every API v2 handler's front: the anti-CSRF header, the
-  // method, the form (query string and urlencoded body) and unknown
-  // parameters. Sends the SIMPLE_RETURN error and returns nullopt on
+  // method, the form (query string and urlencoded body), unknown
+  // parameters and action=list. Sends the SIMPLE_RETURN error and returns nullopt on
   // failure.
   std::optional<FormParams> V2Form(Context& ctx, Seconds now,
                                    std::span<const std::string_view> known);
