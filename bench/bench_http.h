@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "qx/client/host_detection_client.h"
 #include "qx/client/qps_search.h"
 
 namespace qx::bench {
@@ -90,11 +91,13 @@ class QpsClient {
   }
 
   // POSTs body to path; the whole answer lands in *out. Returns the status.
-  int Post(const std::string& path, const std::string& body, std::string* out) {
+  int Post(const std::string& path, const std::string& body, std::string* out,
+           const std::string& content_type = "text/xml") {
     Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path,
                                Poco::Net::HTTPMessage::HTTP_1_1);
     req.setKeepAlive(true);
-    req.setContentType("text/xml");
+    req.setContentType(content_type);
+    req.set("X-Requested-With", "qx-fetch-floor");
     req.setContentLength(static_cast<std::streamsize>(body.size()));
     Poco::Net::HTTPBasicCredentials(user_, password_).authenticate(req);
     session_.sendRequest(req) << body;
@@ -141,6 +144,51 @@ class QpsClient {
                                  ": pagination does not advance");
       }
       after = e.last_id;
+    }
+    return r;
+  }
+
+  // Walks every page of the VM Host List Detection API as the exporter asks
+  // for them (its own form, then each WARNING URL's query as the next form)
+  // and counts <HOST> elements as records.
+  WalkResult WalkDetections(const HostDetectionRequest& request) {
+    WalkResult r;
+    std::string path = kHostDetectionPath;
+    std::string form = BuildHostDetectionForm(request);
+    std::string body;
+    while (true) {
+      int status =
+          Post(path, form, &body, "application/x-www-form-urlencoded");
+      ++r.calls;
+      r.bytes += body.size();
+      if (status != 200) {
+        throw std::runtime_error(path + ": HTTP " + std::to_string(status));
+      }
+      for (auto pos = body.find("<HOST>"); pos != std::string::npos;
+           pos = body.find("<HOST>", pos + 6)) {
+        ++r.records;
+      }
+      // The WARNING block (with the next page's URL) ends the answer.
+      const std::string_view tail =
+          std::string_view(body).substr(body.size() > 4096 ? body.size() - 4096
+                                                           : 0);
+      const auto url = tail.find("<URL><![CDATA[");
+      if (url == std::string_view::npos) break;
+      const auto start = url + 14;
+      const auto end = tail.find("]]>", start);
+      if (end == std::string_view::npos) {
+        throw std::runtime_error(path + ": unterminated WARNING URL");
+      }
+      const std::string next =
+          NextPagePathAndQuery(tail.substr(start, end - start));
+      const auto q = next.find('?');
+      std::string next_form =
+          q == std::string::npos ? std::string() : next.substr(q + 1);
+      if (next_form == form) {
+        throw std::runtime_error(path + ": pagination does not advance");
+      }
+      path = next.substr(0, q);
+      form = std::move(next_form);
     }
     return r;
   }

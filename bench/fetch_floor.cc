@@ -1,17 +1,20 @@
 // qx-fetch-floor: the transfer floor of a poll. Downloads every page of the
 // host asset and/or WAS finding search exactly as the exporter asks for them
 // (its own ServiceRequest bodies, limitResults, verbose for WAS, id GREATER
-// lastId while hasMoreRecords) over one keep-alive connection, and throws
-// the bytes away: no XML parse, no store, no state.
+// lastId while hasMoreRecords), and/or of the VM Host List Detection API
+// (its own form, truncation_limit = page size, following the WARNING URL),
+// over one keep-alive connection, and throws the bytes away: no XML parse,
+// no store, no state.
 //
 //   QUALYS_USERNAME=u QUALYS_PASSWORD=p qx-fetch-floor
-//       --url=http://127.0.0.1:9787 [--sources=hostasset,was]
+//       --url=http://127.0.0.1:9787 [--sources=hostasset,was,detection]
 //       [--page-size=1000]
 //       [--since=YYYY-MM-DDTHH:MM:SSZ]
 //
 // With --since it walks what the exporter's incremental poll asks instead:
 // one search per "changed since" field (hostasset: updated, vulnsUpdated;
-// was: updatedDate, lastTestedDate) with <field> GREATER since.
+// was: updatedDate, lastTestedDate) with <field> GREATER since; detection:
+// vm_processed_after=since.
 //
 // Prints one JSON object per search, per source and a total:
 //   {"source":"hostasset","field":"updated","calls":N,"records":N,...}
@@ -48,6 +51,31 @@ int main(int argc, char** argv) {
     double total = 0;
     std::uint64_t calls = 0, records = 0, bytes = 0;
     const std::string since = Arg(argc, argv, "since", "");
+    const auto print = [](const char* source,
+                          const qx::bench::QpsClient::WalkResult& r,
+                          double s) {
+      std::printf(
+          "{\"source\":\"%s\",\"calls\":%llu,\"records\":%llu,\"bytes\":"
+          "%llu,\"seconds\":%.3f}\n",
+          source, static_cast<unsigned long long>(r.calls),
+          static_cast<unsigned long long>(r.records),
+          static_cast<unsigned long long>(r.bytes), s);
+    };
+    if (sources.find("detection") != std::string::npos) {
+      qx::HostDetectionRequest req;
+      req.truncation_limit = page;
+      req.vm_processed_after = since;
+      auto start = std::chrono::steady_clock::now();
+      auto r = client.WalkDetections(req);
+      double s = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+      print("detection", r, s);
+      total += s;
+      calls += r.calls;
+      records += r.records;
+      bytes += r.bytes;
+    }
     for (const char* source : {"hostasset", "was"}) {
       if (sources.find(source) == std::string::npos) continue;
       const bool hosts = std::string(source) == "hostasset";
@@ -89,19 +117,9 @@ int main(int argc, char** argv) {
       calls += sum.calls;
       records += sum.records;
       bytes += sum.bytes;
-      std::printf(
-          "{\"source\":\"%s\",\"calls\":%llu,\"records\":%llu,\"bytes\":%llu,"
-          "\"seconds\":%.3f}\n",
-          source, static_cast<unsigned long long>(sum.calls),
-          static_cast<unsigned long long>(sum.records),
-          static_cast<unsigned long long>(sum.bytes), s);
+      print(source, sum, s);
     }
-    std::printf(
-        "{\"source\":\"total\",\"calls\":%llu,\"records\":%llu,\"bytes\":%llu,"
-        "\"seconds\":%.3f}\n",
-        static_cast<unsigned long long>(calls),
-        static_cast<unsigned long long>(records),
-        static_cast<unsigned long long>(bytes), total);
+    print("total", {calls, records, bytes}, total);
   } catch (const std::exception& e) {
     std::cerr << "qx-fetch-floor: " << e.what() << "\n";
     return 1;

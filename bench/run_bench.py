@@ -325,7 +325,7 @@ class Bench:
 
     def exporter_run(self, base, state, tag, fake_at, extra=()):
         args = [self.exe("qualys-exporter"), "--once", f"--qualys.url={base}", f"--state.dir={state}",
-                "--hostasset.page-size=1000", "--was.page-size=1000",
+                "--hostasset.page-size=1000", "--was.page-size=1000", "--detection.page-size=1000",
                 "--poll.full-resync-interval=7d", *extra]
         env = dict(os.environ, QUALYS_USERNAME=USER, QUALYS_PASSWORD=PASSWORD)
         before = self.sim_counts(base)
@@ -341,10 +341,16 @@ class Bench:
             "was": sum(v for k, v in calls.items() if "/was/finding" in k),
             "was_search": calls.get("/qps/rest/3.0/search/was/finding", 0),
             "kb": calls.get("/api/2.0/fo/knowledge_base/vuln/", 0),
+            "detection": sum(v for k, v in calls.items() if "/vm/detection" in k),
         }
         r["calls"]["total"] = sum(calls.values())
         r["records"] = {s: metric_sum(m, "qualys_exporter_records_fetched_total", source=s)
-                        for s in ("hostasset", "was_finding", "knowledge_base")}
+                        for s in ("hostasset", "detection", "was_finding", "knowledge_base")}
+        r["poll_s"] = {s: metric_sum(m, "qualys_exporter_poll_duration_seconds", source=s)
+                       for s in ("hostasset", "detection", "was_finding", "was_scan_schedule")}
+        r["source_up"] = {s: metric_sum(m, "qualys_exporter_source_up", source=s)
+                          for s in ("hostasset", "detection")}
+        r["detections_counted"] = metric_sum(m, "qualys_host_vulnerabilities")
         r["up"] = metric_sum(m, "qualys_up")
         r["state_bytes"] = file_size_sum(state)
         r["state_files"] = {f: os.path.getsize(os.path.join(state, f)) for f in sorted(os.listdir(state))}
@@ -361,7 +367,7 @@ class Bench:
             try:
                 case = {"name": name, "hosts": hosts, "was_findings": webapps * findings,
                         "sim_args": list(sim_args)}
-                sources = "hostasset" if hosts else "was"
+                sources = "hostasset,detection" if hosts else "was"
                 t = time.monotonic()
                 case["floor_full"] = self.floor(base, sources=sources)
                 case["floor_full"]["wall_s"] = time.monotonic() - t
@@ -528,6 +534,16 @@ class Bench:
                   f"{s['upserts_per_s']:,.0f} | {s['distinct_qids_s'] * 1000:.0f} ms | {s['aggregate_s'] * 1000:.0f} ms | "
                   f"{s['save_s'] * 1000:.0f} ms | {s['load_s'] * 1000:.0f} ms | {s['state_bytes'] / 2**20:.1f} MiB | "
                   f"{s['peak_rss_kib'] / 1024:.0f} MiB |")
+            p("")
+            p("## HostDetectionStore (the same hosts, every detection counted)")
+            p("")
+            p("| hosts | detections | heap | bytes/host | build | save | load | state file |")
+            p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for s in r["store"]:
+                p(f"| {s['hosts']:,} | {s['detections']:,} | {s['detection_heap_bytes'] / 2**20:.1f} MiB | "
+                  f"{s['detection_bytes_per_host']:.1f} | {s['detection_build_s'] * 1000:.0f} ms | "
+                  f"{s['detection_save_s'] * 1000:.0f} ms | {s['detection_load_s'] * 1000:.0f} ms | "
+                  f"{s['detection_state_bytes'] / 2**20:.1f} MiB |")
         if "e2e" in r:
             p("")
             p("## End to end: qualys-exporter --once vs qualys-sim (loopback, limitResults 1000)")
@@ -572,6 +588,33 @@ class Bench:
                 p(f"| {c['name']} | {src} | {c['full']['calls'][key]} | {c['full']['records'][rec]:,.0f} | "
                   f"{steady} | {changed:,}{note} | {target} | {'yes' if steady <= target else 'NO'} | "
                   f"{c['floor_steady'][src]['calls']} |")
+            detection_cases = [c for c in r["e2e"] if "detection" in c["floor_full"]]
+            if detection_cases:
+                p("")
+                p("### Detection source (VM Host List Detection, truncation_limit 1000)")
+                p("")
+                p("Source time = `qualys_exporter_poll_duration_seconds{source=\"detection\"}` "
+                  "(walk, store, state save); peak RSS and CPU are the whole run's (every source).")
+                p("")
+                p("| case | run | hosts | source time | hosts/s | transfer floor | time / floor | calls | "
+                  "counted detections | detection state | peak RSS (run) |")
+                p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+                for c in detection_cases:
+                    for run in ("full", "steady", "resync"):
+                        if run not in c:
+                            continue
+                        x = c[run]
+                        fl = c["floor_steady" if run == "steady" else "floor_full"]["detection"]
+                        hosts = x["records"]["detection"]
+                        secs = x["poll_s"]["detection"]
+                        up = "" if x["source_up"]["detection"] == 1 else " (source down)"
+                        state = x["state_files"].get("detection.store", 0)
+                        p(f"| {c['name']} | {run}{up} | {hosts:,.0f} | {secs:.2f} s | "
+                          f"{hosts / secs if secs > 0 else 0:,.0f} | "
+                          f"{fl['seconds']:.2f} s ({fl['bytes'] / 2**20:,.0f} MiB, {fl['records']:,} hosts) | "
+                          f"{secs / fl['seconds'] if fl['seconds'] > 0 else float('nan'):.2f}x | "
+                          f"{x['calls']['detection']} | {x['detections_counted']:,.0f} | "
+                          f"{state / 2**20:.1f} MiB | {x['peak_rss_kib'] / 1024:.0f} MiB |")
         if "scrape" in r:
             p("")
             p("## /metrics latency: SnapshotCollector + MetricsServer, snapshots republished back to back")

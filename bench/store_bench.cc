@@ -1,6 +1,6 @@
-// qx-store-bench: memory and time of HostAssetStore at a given size, no
-// network: heap bytes held per host, upsert rate, Save/Load time and the
-// state file size, DistinctQids and aggregation time.
+// qx-store-bench: memory and time of HostAssetStore and HostDetectionStore
+// at a given size, no network: heap bytes held per host, upsert rate,
+// Save/Load time and the state file size, DistinctQids and aggregation time.
 //
 //   qx-store-bench [--hosts=1000000] [--vulns=5] [--dir=/tmp]
 //
@@ -82,6 +82,7 @@ qx::HostAsset MakeHost(std::uint64_t i, std::size_t vulns) {
     }
   }
   a.name = "vm-" + std::to_string(i);
+  a.qweb_host_id = 1 + i;
   a.modified = "2024-06-03T06:00:00Z";
   for (std::size_t v = 0; v < vulns; ++v) {
     a.vulns.push_back(
@@ -124,7 +125,34 @@ int main(int argc, char** argv) {
     auto qids = store.DistinctQids();
     const double distinct_s = Since(t);
 
+    // The detection store beside it: every host's detections counted.
+    malloc_trim(0);
+    const std::size_t heap_before_detections = HeapInUse();
+    t = std::chrono::steady_clock::now();
     const qx::HostDetectionStore detections = qx::bench::DetectionsFor(store);
+    const double detections_build_s = Since(t);
+    const std::size_t detection_heap = HeapInUse() - heap_before_detections;
+    const auto detection_file =
+        dir / ("qx-store-bench-" + std::to_string(::getpid()) + ".detections");
+    t = std::chrono::steady_clock::now();
+    detections.Save(detection_file);
+    const double detection_save_s = Since(t);
+    const auto detection_file_bytes =
+        std::filesystem::file_size(detection_file);
+    double detection_load_s = 0;
+    {
+      qx::HostDetectionStore loaded;
+      t = std::chrono::steady_clock::now();
+      loaded.Load(detection_file);
+      detection_load_s = Since(t);
+      std::filesystem::remove(detection_file);
+      if (loaded.detections() != detections.detections()) {
+        std::cerr << "qx-store-bench: loaded " << loaded.detections()
+                  << " of " << detections.detections() << " detections\n";
+        return 1;
+      }
+    }
+
     t = std::chrono::steady_clock::now();
     auto a = qx::AggregateHostAssets(store);
     auto v = qx::AggregateHostVulnerabilities(store, detections);
@@ -155,13 +183,21 @@ int main(int argc, char** argv) {
         "3f,"
         "\"aggregate_s\":%.3f,\"save_s\":%.3f,\"load_s\":%.3f,\"state_bytes\":%"
         "llu,"
-        "\"peak_rss_kib\":%zu}\n",
+        "\"peak_rss_kib\":%zu,\"detections\":%zu,\"detection_heap_bytes\":"
+        "%zu,\"detection_bytes_per_host\":%.1f,\"detection_build_s\":%.3f,"
+        "\"detection_save_s\":%.3f,\"detection_load_s\":%.3f,"
+        "\"detection_state_bytes\":%llu}\n",
         hosts, vulns, heap_store,
         static_cast<double>(heap_store) /
             static_cast<double>(std::max<std::size_t>(1, hosts)),
         heap_after_churn, upsert_s, static_cast<double>(hosts) / upsert_s,
         reupsert_s, qids.size(), distinct_s, aggregate_s, save_s, load_s,
-        static_cast<unsigned long long>(file_bytes), StatusKiB("VmHWM:"));
+        static_cast<unsigned long long>(file_bytes), StatusKiB("VmHWM:"),
+        detections.detections(), detection_heap,
+        static_cast<double>(detection_heap) /
+            static_cast<double>(std::max<std::size_t>(1, hosts)),
+        detections_build_s, detection_save_s, detection_load_s,
+        static_cast<unsigned long long>(detection_file_bytes));
   }
   return 0;
 }

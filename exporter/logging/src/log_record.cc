@@ -118,12 +118,10 @@ bool IsKeyChar(char c) {
 // A key both formats print without quoting; the record's own keys are
 // reserved.
 std::string SafeKey(std::string_view key) {
-  std::string out;
-  for (char c : key) out += IsKeyChar(c) ? c : '_';
-  if (out.empty()) out = "_";
-  if (out == "ts" || out == "level" || out == "caller" || out == "msg") {
-    out.insert(0, "_");
-  }
+  const bool reserved = key.empty() || key == "ts" || key == "level" ||
+                        key == "caller" || key == "msg";
+  std::string out = reserved ? "_" : "";
+  for (char c : key) out.push_back(IsKeyChar(c) ? c : '_');
   return out;
 }
 
