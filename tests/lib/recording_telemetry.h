@@ -30,6 +30,10 @@ class RecordingTelemetry : public Telemetry {
     std::lock_guard<std::mutex> lock(mu);
     outcomes.push_back(outcome);
   }
+  void Restored(std::string_view source, double fetched_at) override {
+    std::lock_guard<std::mutex> lock(mu);
+    restored[std::string(source)] = fetched_at;
+  }
   void RecordsFetched(std::string_view source, std::uint64_t n) override {
     std::lock_guard<std::mutex> lock(mu);
     fetched[std::string(source)] += n;
@@ -54,6 +58,7 @@ class RecordingTelemetry : public Telemetry {
   std::map<std::string, RateLimitInfo> rate_limits;
   std::set<std::string> sources;
   std::vector<PollOutcome> outcomes;
+  std::map<std::string, double> restored;
   std::map<std::string, std::uint64_t> fetched;
   std::map<std::string, std::uint64_t> progress;
   std::set<std::string> refused;

@@ -39,6 +39,12 @@ void PollContext::Publish(const std::string& key, Snapshot families) {
   collector_.Publish(key, std::move(families));
 }
 
+void PollContext::Restored(std::string_view source, double fetched_at) {
+  LOG(INFO) << "published " << source << " from state"
+            << kv("source", source) << kv("fetched_at", fetched_at);
+  telemetry_.Restored(source, fetched_at);
+}
+
 void PollContext::Report(PollOutcome outcome) {
   if (outcome.ok) {
     LOG(INFO) << "poll of " << outcome.source << " succeeded"
@@ -115,8 +121,22 @@ bool Poller::PollOnce() {
   return context.AllSucceeded();
 }
 
+void Poller::Restore() {
+  std::lock_guard<std::mutex> single_flight(poll_mu_);
+  PollContext context(collector_, telemetry_, clock_);
+  for (auto& source : sources_) {
+    try {
+      source->Restore(context);
+    } catch (const std::exception& e) {
+      // The first poll fetches what the state could not give.
+      LOG(ERROR) << "cannot publish from state: " << e.what();
+    }
+  }
+}
+
 void Poller::Start(std::chrono::milliseconds interval) {
   thread_ = std::thread([this, interval] {
+    Restore();
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
       lock.unlock();

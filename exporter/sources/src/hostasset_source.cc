@@ -2,7 +2,8 @@
 // Host List Detection, joined by qwebHostId) and scan coverage. One poll:
 // sync the host assets and publish them; sync the detections and publish
 // the vulnerability counts and the coverage (ages by the API's clock); ask
-// the KnowledgeBase for severities detections came without.
+// the KnowledgeBase for severities detections came without. After a restart,
+// the stored host assets and detections are published before the first poll.
 #include <glog/logging.h>
 
 #include "detection_feed.h"
@@ -79,6 +80,25 @@ class HostAssetSource final : public Source {
     return {kHostAssetSource, kDetectionSource, kKnowledgeBaseSource};
   }
 
+  void Restore(PollContext& context) override {
+    const auto& hosts_synced = hosts_.state().cursor;
+    if (!hosts_.has_store() || !hosts_synced) return;
+    context.Publish(kHostAssetSource, AggregateHostAssets(hosts_.store()));
+    context.Restored(kHostAssetSource, static_cast<double>(*hosts_synced));
+    const SyncState& detected = detections_.state();
+    if (!detections_.has_store() || !detected.cursor) return;
+    // Ages as of that walk, by the API's clock (its first page's DATETIME).
+    const auto api_clock = detected.newest.find(kVmProcessedAfter);
+    PublishDetections(context, api_clock != detected.newest.end()
+                                   ? api_clock->second
+                                   : *detected.cursor);
+    context.Restored(kDetectionSource, static_cast<double>(*detected.cursor));
+    // The KnowledgeBase step publishes nothing itself: its severities are
+    // in the stored detections and its cache.
+    context.Restored(kKnowledgeBaseSource,
+                     static_cast<double>(*detected.cursor));
+  }
+
   void Poll(PollContext& context) override {
     context.Step(kHostAssetSource, [&] {
       RunSync(hosts_, hosts_feed_, *client_, context, options_);
@@ -93,17 +113,11 @@ class HostAssetSource final : public Source {
     }
     const bool detected = context.Step(kDetectionSource, [&] {
       RunSync(detections_, detections_feed_, *client_, context, options_);
-      context.Publish(
-          std::string(kDetectionSource),
-          AggregateHostVulnerabilities(hosts_.store(), detections_.store()));
       // Scan ages by the API's clock: a server clock behind ours must not
       // make every host look scanned in the future, or long ago.
-      const std::int64_t now = detections_feed_.api_now() > 0
-                                   ? detections_feed_.api_now()
-                                   : static_cast<std::int64_t>(clock_());
-      context.Publish("coverage", AggregateScanCoverage(
-                                      hosts_.store(), now,
-                                      options_.coverage_max_scan_age_seconds));
+      PublishDetections(context, detections_feed_.api_now() > 0
+                                     ? detections_feed_.api_now()
+                                     : static_cast<std::int64_t>(clock_()));
     });
     if (!detected) {
       context.Skipped(kKnowledgeBaseSource, "detection poll failed");
@@ -115,6 +129,17 @@ class HostAssetSource final : public Source {
  private:
   std::filesystem::path KbPath() const {
     return options_.sync.state_dir / kKnowledgeBaseFile;
+  }
+
+  // The vulnerability counts (detections joined to the host assets) and
+  // scan coverage, ages measured at api_now (unix seconds, API clock).
+  void PublishDetections(PollContext& context, std::int64_t api_now) {
+    context.Publish(
+        std::string(kDetectionSource),
+        AggregateHostVulnerabilities(hosts_.store(), detections_.store()));
+    context.Publish("coverage",
+                    AggregateScanCoverage(hosts_.store(), api_now,
+                                          options_.coverage_max_scan_age_seconds));
   }
 
   // Severities for the QIDs detections came without: cached for the next

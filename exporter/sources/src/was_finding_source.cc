@@ -1,6 +1,8 @@
 // WAS findings: sync them, update which findings turned recurring (durable
 // baseline), publish the WAS families. Then the web apps and their scan
-// schedules: which web apps no active vulnerability schedule covers.
+// schedules: which web apps no active vulnerability schedule covers. After a
+// restart, the stored findings and schedules are published before the first
+// poll.
 #include <glog/logging.h>
 
 #include "qx/aggregate/schedule_aggregation.h"
@@ -9,6 +11,7 @@
 #include "qx/sources/run_sync.h"
 #include "qx/sources/sources.h"
 #include "qx/store/recurrence_state.h"
+#include "qx/store/scan_schedule_state.h"
 #include "qx/store/state_file.h"
 #include "qx/store/was_finding_store.h"
 
@@ -16,6 +19,7 @@ namespace qx {
 namespace {
 
 constexpr char kRecurrenceFile[] = "was_recurrence.state";
+constexpr char kScheduleFile[] = "was_scan_schedules.state";
 // Changed-since fields. updatedDate is stamped when Qualys processes a
 // change; lastTestedDate is the scan's time, hours before the results are
 // processed and searchable, so it needs the processing-lag overlap.
@@ -75,6 +79,9 @@ class WasFindingSource final : public Source {
         !error.empty()) {
       LOG(ERROR) << error;
     }
+    if (auto error = LoadOrReset(schedules_, SchedulePath()); !error.empty()) {
+      LOG(ERROR) << error;
+    }
     LOG(INFO) << "recurrence state: "
               << (recurrence_.has_baseline()
                       ? std::to_string(recurrence_.known_recurring()) +
@@ -86,22 +93,23 @@ class WasFindingSource final : public Source {
     return {kWasFindingSource, kWasScanScheduleSource};
   }
 
+  void Restore(PollContext& context) override {
+    if (const auto& synced = sync_.state().cursor; sync_.has_store() && synced) {
+      PublishFindings(context);
+      context.Restored(kWasFindingSource, static_cast<double>(*synced));
+    }
+    if (schedules_.fetched_at > 0) {
+      PublishSchedules(context);
+      context.Restored(kWasScanScheduleSource,
+                       static_cast<double>(schedules_.fetched_at));
+    }
+  }
+
   void Poll(PollContext& context) override {
     context.Step(kWasFindingSource, [&] {
       RunSync(sync_, feed_, *client_, context, options_);
-      const WasFindingStore& store = sync_.store();
-      TrackRecurrence(store);
-      auto agg = AggregateWasFindings(store, options_.was,
-                                      recurrence_.became_recurring_total());
-      if (agg.info_series_dropped > 0) {
-        LOG(WARNING) << agg.info_series_dropped
-                     << " recurring findings left out of "
-                        "qualys_was_recurring_finding_info "
-                        "(--was.max-finding-series="
-                     << options_.was.max_finding_series << ")";
-      }
-      context.telemetry().InfoSeriesDropped(agg.info_series_dropped);
-      context.Publish(kWasFindingSource, std::move(agg.families));
+      TrackRecurrence(sync_.store());
+      PublishFindings(context);
       // Published, but the counter would restart from the baseline after a
       // restart: report it.
       recurrence_.Save(RecurrencePath());
@@ -113,11 +121,30 @@ class WasFindingSource final : public Source {
   std::filesystem::path RecurrencePath() const {
     return options_.sync.state_dir / kRecurrenceFile;
   }
+  std::filesystem::path SchedulePath() const {
+    return options_.sync.state_dir / kScheduleFile;
+  }
+
+  void PublishFindings(PollContext& context) {
+    auto agg = AggregateWasFindings(sync_.store(), options_.was,
+                                    recurrence_.became_recurring_total());
+    if (agg.info_series_dropped > 0) {
+      LOG(WARNING) << agg.info_series_dropped
+                   << " recurring findings left out of "
+                      "qualys_was_recurring_finding_info "
+                      "(--was.max-finding-series="
+                   << options_.was.max_finding_series << ")";
+    }
+    context.telemetry().InfoSeriesDropped(agg.info_series_dropped);
+    context.Publish(kWasFindingSource, std::move(agg.families));
+  }
 
   // Schedules are few: every poll walks all of them (one call, usually),
   // and all web apps, whose tags a schedule may target.
   void PollSchedules(PollContext& context) {
-    std::map<std::uint64_t, std::vector<std::uint64_t>> webapps;
+    ScanScheduleState polled;
+    polled.fetched_at = static_cast<std::int64_t>(context.Now());
+    auto& webapps = polled.webapp_tags;
     for (const auto& [id, app] : sync_.store().webapps()) webapps[id];
     QpsSearchRequest req;
     req.limit_results = 1000;
@@ -127,17 +154,23 @@ class WasFindingSource final : public Source {
     SearchWebApps(*client_, req, [&](WebApp&& app) {
       webapps[app.id] = std::move(app.tag_ids);
     });
-    std::vector<WasScanSchedule> schedules;
     req.path = kWasScanScheduleSearchPath;
     req.endpoint_label = kWasScanScheduleSource;
     SearchWasScanSchedules(*client_, req, [&](WasScanSchedule&& s) {
-      schedules.push_back(std::move(s));
+      polled.schedules.push_back(std::move(s));
     });
-    context.telemetry().RecordsFetched(kWasScanScheduleSource,
-                                       schedules.size());
-    context.telemetry().SyncProgress(kWasScanScheduleSource, schedules.size(),
+    const std::size_t fetched = polled.schedules.size();
+    context.telemetry().RecordsFetched(kWasScanScheduleSource, fetched);
+    context.telemetry().SyncProgress(kWasScanScheduleSource, fetched,
                                      std::nullopt);
-    auto agg = AggregateScanSchedules(schedules, webapps,
+    schedules_ = std::move(polled);
+    PublishSchedules(context);
+    schedules_.Save(SchedulePath());
+  }
+
+  void PublishSchedules(PollContext& context) {
+    auto agg = AggregateScanSchedules(schedules_.schedules,
+                                      schedules_.webapp_tags,
                                       options_.was.max_finding_series);
     if (agg.info_series_dropped > 0) {
       LOG(WARNING) << agg.info_series_dropped
@@ -170,6 +203,7 @@ class WasFindingSource final : public Source {
   WasFindingFeed feed_;
   IncrementalSync<WasFindingStore> sync_;
   RecurrenceState recurrence_;
+  ScanScheduleState schedules_;  // the last schedule poll, durable
 };
 
 }  // namespace

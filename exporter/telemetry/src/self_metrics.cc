@@ -140,6 +140,19 @@ void SelfMetrics::PollFinished(const PollOutcome& o) {
   UpdateUp();
 }
 
+void SelfMetrics::Restored(std::string_view source, double fetched_at) {
+  const std::string name(source);
+  std::lock_guard<std::mutex> lock(mu_);
+  SourceState& state = sources_[name];
+  state.name = name;
+  // A poll that already ended knows better (Restore runs before the first).
+  if (state.last_success_unix >= fetched_at) return;
+  state.last_success_unix = fetched_at;
+  // Data age from the state, so QualysDataStale sees a stale restore;
+  // source_up stays 0 until a poll of this process succeeds.
+  last_success_.Add({{"source", name}}).Set(fetched_at);
+}
+
 void SelfMetrics::RecordsFetched(std::string_view source, std::uint64_t n) {
   records_.Add({{"source", std::string(source)}})
       .Increment(static_cast<double>(n));

@@ -118,6 +118,59 @@ TEST(Poller, ANameTheSourceDidNotReportFailsWithItsError) {
   EXPECT_EQ(telemetry.outcomes[1].error, "lost the thread");
 }
 
+// Publishes "restored_value" from its "state" on Restore; polls fail.
+class StatefulSource : public Source {
+ public:
+  explicit StatefulSource(bool throws) : throws_(throws) {}
+  std::vector<std::string> names() const override { return {"stateful"}; }
+  void Restore(PollContext& context) override {
+    if (throws_) throw std::runtime_error("state unreadable");
+    context.Publish("stateful", {Family("restored_value", 42)});
+    context.Restored("stateful", 900);
+  }
+  void Poll(PollContext& context) override {
+    ++polls;
+    context.Step("stateful", [] { throw std::runtime_error("API down"); });
+  }
+  std::atomic<int> polls{0};
+
+ private:
+  bool throws_;
+};
+
+TEST(Poller, StartPublishesTheStoredStateBeforeTheFirstPoll) {
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<StatefulSource>(/*throws=*/true));
+  auto stateful = std::make_unique<StatefulSource>(/*throws=*/false);
+  StatefulSource* s = stateful.get();
+  sources.push_back(std::move(stateful));
+  SnapshotCollector collector;
+  testing::RecordingTelemetry telemetry;
+  Poller poller(std::move(sources), collector, telemetry, [] { return 1000.0; });
+  poller.Start(std::chrono::hours(1));
+  for (int i = 0; i < 500 && s->polls < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  poller.Stop();
+  // One source's unreadable state does not keep the other's from being
+  // published, and a failed poll keeps what the state gave.
+  EXPECT_EQ(ValueOf(collector, "restored_value"), 42);
+  EXPECT_EQ(telemetry.restored, (std::map<std::string, double>{{"stateful", 900}}));
+  EXPECT_EQ(s->polls, 1);
+  EXPECT_FALSE(telemetry.outcomes.back().ok);
+}
+
+TEST(Poller, PollOnceDoesNotRestore) {
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::make_unique<StatefulSource>(/*throws=*/false));
+  SnapshotCollector collector;
+  testing::RecordingTelemetry telemetry;
+  Poller poller(std::move(sources), collector, telemetry, [] { return 1000.0; });
+  EXPECT_FALSE(poller.PollOnce());
+  EXPECT_TRUE(collector.Keys().empty());  // --once prints only its own poll
+  EXPECT_TRUE(telemetry.restored.empty());
+}
+
 TEST(Poller, StartPollsInTheBackgroundUntilStopped) {
   auto source = std::make_unique<CountingSource>();
   CountingSource* s = source.get();

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "fake_transport.h"
+#include "fixtures.h"
 #include "published.h"
 
 namespace qx {
@@ -230,6 +232,77 @@ TEST_F(SourcesTest, RefusedCriterionFallsBackWithoutFailing) {
   EXPECT_THAT(Body(1), Not(HasSubstr("updatedDate")));
   EXPECT_EQ(h_.observer.refused,
             std::set<std::string>{"was_finding:updatedDate"});
+}
+
+std::string Text(const SnapshotCollector& collector) {
+  std::ostringstream out;
+  collector.WriteText(out);
+  return out.str();
+}
+
+TEST_F(SourcesTest, ARestartPublishesTheStoredDataBeforeAnyCall) {
+  auto& script = h_.transport->script;
+  std::string polled;
+  {
+    auto hosts =
+        MakeHostAssetSource(h_.client, options_, [this] { return now_; });
+    auto was =
+        MakeWasFindingSource(h_.client, options_, [this] { return now_; });
+    script.push_back({200, CountAnswer(2)});
+    script.push_back(
+        {200, HostPage(Host(1) +
+                           "<HostAsset><id>2</id><qwebHostId>9001</qwebHostId>"
+                           "</HostAsset>",
+                       false, std::nullopt, 2)});
+    script.push_back({200, Detections(9001)});
+    ASSERT_TRUE(Poll(*hosts));
+    script.push_back({200, CountAnswer(2)});
+    script.push_back({200, HostPage(Finding(1) + Finding(2), false,
+                                    std::nullopt, 2)});
+    script.push_back({200, HostPage("", false, std::nullopt, 0)});  // apps
+    std::string schedules = testing::Fixture("wasscanschedule_page.xml");
+    const std::string more = "<hasMoreRecords>true</hasMoreRecords>";
+    schedules.replace(schedules.find(more), more.size(),
+                      "<hasMoreRecords>false</hasMoreRecords>");
+    script.push_back({200, schedules});
+    ASSERT_TRUE(Poll(*was));
+    ASSERT_TRUE(script.empty());
+    polled = Text(collector_);
+  }
+  EXPECT_EQ(Published("qualys_host_vulnerabilities"), 1);
+  EXPECT_GT(Published("qualys_was_scan_schedules"), 0);
+
+  // The next process, the API unreachable: everything the last polls
+  // published is back before the first call, with the data's age.
+  h_.transport->requests.clear();
+  SnapshotCollector restarted;
+  testing::RecordingTelemetry telemetry;
+  PollContext context(restarted, telemetry, [this] { return now_ + 3600; });
+  MakeHostAssetSource(h_.client, options_, [this] { return now_ + 3600; })
+      ->Restore(context);
+  MakeWasFindingSource(h_.client, options_, [this] { return now_ + 3600; })
+      ->Restore(context);
+  EXPECT_TRUE(h_.transport->requests.empty());
+  EXPECT_EQ(Text(restarted), polled);
+  EXPECT_EQ(telemetry.restored,
+            (std::map<std::string, double>{{"detection", now_},
+                                           {"hostasset", now_},
+                                           {"knowledge_base", now_},
+                                           {"was_finding", now_},
+                                           {"was_scan_schedule", now_}}));
+}
+
+TEST_F(SourcesTest, NoStoredStateNothingRestored) {
+  SnapshotCollector restarted;
+  testing::RecordingTelemetry telemetry;
+  PollContext context(restarted, telemetry, [this] { return now_; });
+  MakeHostAssetSource(h_.client, options_, [this] { return now_; })
+      ->Restore(context);
+  MakeWasFindingSource(h_.client, options_, [this] { return now_; })
+      ->Restore(context);
+  EXPECT_TRUE(restarted.Keys().empty());
+  EXPECT_TRUE(telemetry.restored.empty());
+  EXPECT_TRUE(h_.transport->requests.empty());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "qx/store/atomic_file.h"
 #include "qx/store/knowledge_base_cache.h"
 #include "qx/store/recurrence_state.h"
+#include "qx/store/scan_schedule_state.h"
 #include "qx/store/state_file.h"
 
 namespace qx {
@@ -55,6 +56,69 @@ TEST_F(StateTest, RecurrenceSurvivesRestart) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(StateTest, ScanSchedulesRoundTripEveryField) {
+  ScanScheduleState s;
+  s.fetched_at = 1700000000;
+  WasScanSchedule a;
+  a.id = 714393;
+  a.name = "Nightly \t\"prod\"\n";
+  a.type = "VULNERABILITY";
+  a.active = true;
+  a.occurrence_type = "WEEKLY";
+  a.start_date = "2021-03-25T09:50:11Z";
+  a.time_zone = "America/Vancouver";
+  a.next_launch_date = "2021-04-10T16:50:11Z";
+  a.webapp_ids = {1, 18446744073709551615ULL};
+  a.included_tags = {"ALL", {5, 6}};
+  a.excluded_tags = {"", {7}};
+  a.send_mail_from = "OWNER";
+  WasScanSchedule b;  // every default: inactive, invalid, no mail
+  b.id = 2;
+  b.invalid = true;
+  b.send_mail = false;
+  s.schedules = {a, b};
+  s.webapp_tags = {{1, {5, 6}}, {3, {}}};
+  const auto path = dir_ / "schedules.state";
+  s.Save(path);
+
+  ScanScheduleState loaded;
+  loaded.Load(path);
+  EXPECT_EQ(loaded.fetched_at, 1700000000);
+  EXPECT_EQ(loaded.webapp_tags, s.webapp_tags);
+  ASSERT_EQ(loaded.schedules.size(), 2u);
+  const WasScanSchedule& la = loaded.schedules[0];
+  EXPECT_EQ(la.id, a.id);
+  EXPECT_EQ(la.name, a.name);
+  EXPECT_EQ(la.type, a.type);
+  EXPECT_TRUE(la.active);
+  EXPECT_FALSE(la.invalid);
+  EXPECT_TRUE(la.send_mail);
+  EXPECT_EQ(la.occurrence_type, a.occurrence_type);
+  EXPECT_EQ(la.start_date, a.start_date);
+  EXPECT_EQ(la.time_zone, a.time_zone);
+  EXPECT_EQ(la.next_launch_date, a.next_launch_date);
+  EXPECT_EQ(la.webapp_ids, a.webapp_ids);
+  EXPECT_EQ(la.included_tags, a.included_tags);
+  EXPECT_EQ(la.excluded_tags, a.excluded_tags);
+  EXPECT_EQ(la.send_mail_from, a.send_mail_from);
+  const WasScanSchedule& lb = loaded.schedules[1];
+  EXPECT_FALSE(lb.active);
+  EXPECT_TRUE(lb.invalid);
+  EXPECT_FALSE(lb.send_mail);
+
+  // Absent: nothing stored. Damaged: a clear error, nothing half-loaded.
+  ScanScheduleState none;
+  none.Load(dir_ / "absent.state");
+  EXPECT_EQ(none.fetched_at, 0);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');
+  }
+  EXPECT_THROW(loaded.Load(path), StateError);
+  EXPECT_EQ(loaded.schedules.size(), 2u);
 }
 
 TEST_F(StateTest, CorruptOrForeignFilesGiveClearErrors) {

@@ -46,6 +46,27 @@ TEST(SelfMetrics, UpIsOneOnlyWhenEverySourceSucceeded) {
   EXPECT_THAT(Text(m), HasSubstr("seconds{source=\"hostasset\"} 1700000000"));
 }
 
+TEST(SelfMetrics, RestoredDataIsPublishedWithItsAgeButTheSourceIsNotUp) {
+  SelfMetrics m("v", "r");
+  m.SourceAdded("hostasset");
+  m.Restored("hostasset", 1700000000);
+  const std::string text = Text(m);
+  // Its age comes from the state (QualysDataStale sees an old restore) ...
+  EXPECT_THAT(text, HasSubstr("qualys_exporter_last_poll_success_timestamp_"
+                              "seconds{source=\"hostasset\"} 1700000000"));
+  // ... but no poll of this process has succeeded yet.
+  EXPECT_THAT(text,
+              HasSubstr("qualys_exporter_source_up{source=\"hostasset\"} 0"));
+  EXPECT_THAT(text, HasSubstr("\nqualys_up 0\n"));
+  ASSERT_EQ(m.Sources().size(), 1u);
+  EXPECT_EQ(m.Sources()[0].last_success_unix, 1700000000);  // published
+  EXPECT_FALSE(m.Sources()[0].polled);
+  // A poll that already succeeded is newer than any restore.
+  m.PollFinished(Outcome("hostasset", true, 1700000500));
+  m.Restored("hostasset", 1700000000);
+  EXPECT_THAT(Text(m), HasSubstr("seconds{source=\"hostasset\"} 1700000500"));
+}
+
 TEST(SelfMetrics, RateLimitsCarryTheirApiFamily) {
   SelfMetrics m("v", "r");
   RateLimitInfo v2;

@@ -29,7 +29,11 @@ class Poller {
   // Never runs twice at once: a second caller waits for the first.
   bool PollOnce();
 
-  // Polls now and then every interval until Stop().
+  // Publishes every source's durable state (Source::Restore). Start does
+  // this first; --once does not (its output is that one poll).
+  void Restore();
+
+  // Restores, polls now and then every interval until Stop().
   void Start(std::chrono::milliseconds interval);
   void Stop();
 

@@ -33,6 +33,9 @@ class PollContext {
   // Replaces the families published under key (a source name, or a part
   // such as "hostasset_vulnerabilities").
   void Publish(const std::string& key, Snapshot families);
+  // Reports that source's families were published from durable state
+  // (Source::Restore), fetched at fetched_at (unix seconds).
+  void Restored(std::string_view source, double fetched_at);
 
   Telemetry& telemetry() { return telemetry_; }
   double Now() const { return clock_(); }
@@ -59,6 +62,11 @@ class Source {
   // One poll: every name gets a Step (or Skipped). Exceptions escaping are
   // caught by the Poller and count as a failure of every unreported name.
   virtual void Poll(PollContext& context) = 0;
+  // Before the first poll: publishes what the durable state holds (and
+  // reports it with PollContext::Restored), so a restarted exporter serves
+  // its last good numbers, and is ready, without waiting for the API.
+  // A source with no state publishes nothing.
+  virtual void Restore(PollContext& /*context*/) {}
 };
 
 }  // namespace qx

@@ -31,6 +31,7 @@ class SelfMetrics final : public Telemetry {
   void ApiRateLimit(std::string_view api, const RateLimitInfo& info) override;
   void SourceAdded(std::string_view source) override;
   void PollFinished(const PollOutcome& outcome) override;
+  void Restored(std::string_view source, double fetched_at) override;
   void RecordsFetched(std::string_view source, std::uint64_t n) override;
   void SyncProgress(std::string_view source, std::uint64_t records,
                     std::optional<std::uint64_t> expected) override;
@@ -44,7 +45,9 @@ class SelfMetrics final : public Telemetry {
     bool polled = false;           // a poll of it has ended, either way
     bool last_ok = false;          // the last poll succeeded
     double last_poll_unix = 0;     // when the last poll ended
-    double last_success_unix = 0;  // 0: never succeeded (nothing published)
+    // When the published data was fetched: the last successful poll's end,
+    // or, restored from state, its sync's start. 0: nothing published.
+    double last_success_unix = 0;
     double records = -1;           // records held / synced so far; -1 unknown
     double expected_records = -1;  // the count endpoint's total; -1 unknown
   };

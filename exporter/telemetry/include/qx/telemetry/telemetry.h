@@ -44,6 +44,9 @@ class Telemetry {
   // poll), a poll of it ended, and how far its sync got.
   virtual void SourceAdded(std::string_view source) = 0;
   virtual void PollFinished(const PollOutcome& outcome) = 0;
+  // Before its first poll, a source published what its durable state holds;
+  // fetched_at (unix seconds) is when the sync that fetched it began.
+  virtual void Restored(std::string_view source, double fetched_at) = 0;
   virtual void RecordsFetched(std::string_view source, std::uint64_t n) = 0;
   virtual void SyncProgress(std::string_view source, std::uint64_t records,
                             std::optional<std::uint64_t> expected) = 0;
