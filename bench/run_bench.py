@@ -552,12 +552,16 @@ class Bench:
             p("")
             p("## End to end: qualys-exporter --once vs qualys-sim (loopback, limitResults 1000)")
             p("")
+            p("Records: host assets or WAS findings. Wall, CPU and the transfer floor cover every source "
+              "the case walks (host cases: host assets and detections).")
+            p("")
             p("| case | run | records | wall | CPU (user+sys) | records/s | transfer floor | wall / floor | peak RSS | state | API calls (search) |")
             p("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
             for c in r["e2e"]:
-                src = "hostasset" if c["hosts"] else "was"
-                floor_full = c["floor_full"][src]
-                floor_steady = c["floor_steady"][src]
+                # The floor of every source the case walks (host cases: host
+                # assets and detections).
+                floor_full = c["floor_full"]["total"]
+                floor_steady = c["floor_steady"]["total"]
                 for run in ("full", "steady", "resync"):
                     if run not in c:
                         continue
@@ -571,7 +575,9 @@ class Bench:
                       f"{x['user_s'] + x['sys_s']:.2f} s | {recs / x['wall_s']:,.0f} | "
                       f"{fl['seconds']:.2f} s ({fl['bytes'] / 2**20:,.0f} MiB) | {ratio:.2f}x | "
                       f"{x['peak_rss_kib'] / 1024:.0f} MiB | {x['state_bytes'] / 2**20:.1f} MiB | "
-                      f"{calls['total']} ({calls['hostasset_search']} host + {calls['was_search']} WAS"
+                      f"{calls['total']} ({calls['hostasset_search']} host"
+                      f"{' + ' + str(calls['detection']) + ' detection' if calls.get('detection') else ''}"
+                      f" + {calls['was_search']} WAS"
                       f"{', ' + str(calls['kb']) + ' KB' if calls['kb'] else ''}) |")
             p("")
             for c in r["e2e"]:
@@ -688,7 +694,17 @@ def main():
     ap.add_argument("--only", help="comma-separated sections: parser,store,e2e,scrape,serve")
     ap.add_argument("--cases", help="comma-separated e2e case names (default: all of the size)")
     ap.add_argument("--out", help="directory for raw results (default: a new temp dir)")
+    ap.add_argument("--report", metavar="RESULTS_JSON",
+                    help="print the tables of an earlier run's results.json; runs nothing")
     args = ap.parse_args()
+    if args.report:
+        with open(args.report) as f:
+            results = json.load(f)
+        b = Bench.__new__(Bench)
+        b.results, b.size = results, results.get("size", args.size)
+        b.out = os.path.dirname(os.path.abspath(args.report))
+        print(b.report())
+        return
     b = Bench(args)
     b.run()
     table = b.report()

@@ -81,22 +81,21 @@ class HostAssetSource final : public Source {
   }
 
   void Restore(PollContext& context) override {
-    const auto& hosts_synced = hosts_.state().cursor;
-    if (!hosts_.has_store() || !hosts_synced) return;
+    const auto hosts_synced = hosts_.synced_at();
+    if (!hosts_synced) return;
     context.Publish(kHostAssetSource, AggregateHostAssets(hosts_.store()));
     context.Restored(kHostAssetSource, static_cast<double>(*hosts_synced));
-    const SyncState& detected = detections_.state();
-    if (!detections_.has_store() || !detected.cursor) return;
+    const auto detected = detections_.synced_at();
+    if (!detected) return;
     // Ages as of that walk, by the API's clock (its first page's DATETIME).
-    const auto api_clock = detected.newest.find(kVmProcessedAfter);
-    PublishDetections(context, api_clock != detected.newest.end()
-                                   ? api_clock->second
-                                   : *detected.cursor);
-    context.Restored(kDetectionSource, static_cast<double>(*detected.cursor));
+    const auto& newest = detections_.state().newest;
+    const auto api_clock = newest.find(kVmProcessedAfter);
+    PublishDetections(
+        context, api_clock != newest.end() ? api_clock->second : *detected);
+    context.Restored(kDetectionSource, static_cast<double>(*detected));
     // The KnowledgeBase step publishes nothing itself: its severities are
     // in the stored detections and its cache.
-    context.Restored(kKnowledgeBaseSource,
-                     static_cast<double>(*detected.cursor));
+    context.Restored(kKnowledgeBaseSource, static_cast<double>(*detected));
   }
 
   void Poll(PollContext& context) override {

@@ -94,7 +94,7 @@ class WasFindingSource final : public Source {
   }
 
   void Restore(PollContext& context) override {
-    if (const auto& synced = sync_.state().cursor; sync_.has_store() && synced) {
+    if (const auto synced = sync_.synced_at()) {
       PublishFindings(context);
       context.Restored(kWasFindingSource, static_cast<double>(*synced));
     }
@@ -128,13 +128,8 @@ class WasFindingSource final : public Source {
   void PublishFindings(PollContext& context) {
     auto agg = AggregateWasFindings(sync_.store(), options_.was,
                                     recurrence_.became_recurring_total());
-    if (agg.info_series_dropped > 0) {
-      LOG(WARNING) << agg.info_series_dropped
-                   << " recurring findings left out of "
-                      "qualys_was_recurring_finding_info "
-                      "(--was.max-finding-series="
-                   << options_.was.max_finding_series << ")";
-    }
+    WarnCapped(agg.info_series_dropped, "recurring findings",
+               "qualys_was_recurring_finding_info");
     context.telemetry().InfoSeriesDropped(agg.info_series_dropped);
     context.Publish(kWasFindingSource, std::move(agg.families));
   }
@@ -172,14 +167,18 @@ class WasFindingSource final : public Source {
     auto agg = AggregateScanSchedules(schedules_.schedules,
                                       schedules_.webapp_tags,
                                       options_.was.max_finding_series);
-    if (agg.info_series_dropped > 0) {
-      LOG(WARNING) << agg.info_series_dropped
-                   << " schedule rows left out of "
-                      "qualys_was_scan_schedule_info "
-                      "(--was.max-finding-series="
-                   << options_.was.max_finding_series << ")";
-    }
+    WarnCapped(agg.info_series_dropped, "schedule rows",
+               "qualys_was_scan_schedule_info");
     context.Publish(kWasScanScheduleSource, std::move(agg.families));
+  }
+
+  // Both info families share the --was.max-finding-series cap.
+  void WarnCapped(std::size_t dropped, std::string_view what,
+                  std::string_view family) const {
+    if (dropped == 0) return;
+    LOG(WARNING) << dropped << " " << what << " left out of " << family
+                 << " (--was.max-finding-series="
+                 << options_.was.max_finding_series << ")";
   }
 
   void TrackRecurrence(const WasFindingStore& store) {

@@ -95,6 +95,11 @@ class IncrementalSync {
 
   const Store& store() const { return store_; }
   bool has_store() const { return have_store_; }
+  // When the sync that fetched the complete store began (unix seconds, our
+  // clock); nullopt without one.
+  std::optional<std::int64_t> synced_at() const {
+    return have_store_ ? state_.cursor : std::nullopt;
+  }
   const SyncState& state() const { return state_; }
   const std::set<std::string>& refused_fields() const { return refused_; }
 
