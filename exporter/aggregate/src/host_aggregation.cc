@@ -23,11 +23,11 @@ std::vector<prometheus::MetricFamily> AggregateHostAssets(
     const HostAssetStore& store) {
   std::array<std::uint64_t, 4> by_provider{};
   std::vector<std::uint64_t> by_azure(store.azure_sources().size(), 0);
-  store.ForEachHost([&](std::uint64_t, CloudProvider provider,
-                        std::uint32_t azure, const HostAssetStore::QidRange&) {
-    by_provider[static_cast<std::size_t>(provider)]++;
-    if (azure != HostAssetStore::kNoAzure) by_azure[azure]++;
-  });
+  store.ForEachHost(
+      [&](std::uint64_t, CloudProvider provider, std::uint32_t azure) {
+        by_provider[static_cast<std::size_t>(provider)]++;
+        if (azure != HostAssetStore::kNoAzure) by_azure[azure]++;
+      });
   FamilyBuilder assets(
       "qualys_host_assets",
       std::string("Host assets in scope by cloud provider") + kPollNote,

@@ -11,10 +11,15 @@
 namespace qx {
 namespace {
 
-constexpr char kKind[] = "host-asset-store-v2";
+constexpr char kKind[] = "host-asset-store-v3";
 constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
+// v3 with each host's QIDs after its fields (a count, then the QIDs): loads,
+// the QIDs skipped.
+constexpr char kWithQidsKind[] = "host-asset-store-v2";
 // The layout before the coverage fields: loading it yields a full sync.
-constexpr char kPreviousKind[] = "host-asset-store-v1";
+constexpr char kWithoutCoverageKind[] = "host-asset-store-v1";
+// Most QIDs a v2 host may list (a sanity bound on a verified file).
+constexpr std::uint64_t kMaxQidsPerHost = 1'000'000;
 
 std::uint32_t Clamp32(std::uint64_t v) {
   return static_cast<std::uint32_t>(
@@ -73,10 +78,6 @@ void HostAssetStore::Save(const std::filesystem::path& path) const {
     w.U64(qweb_[s]);
     w.U64(last_scan_[s]);
     w.U64(checked_in_[s]);
-    w.U64(qid_count_[s]);
-    QidRange qids(pool_.cbegin() + qid_begin_[s], qid_count_[s],
-                  wide_qids_.data());
-    for (auto q : qids) w.U64(q);
   }
   w.Commit();
 }
@@ -85,12 +86,13 @@ bool HostAssetStore::Load(const std::filesystem::path& path) {
   std::string kind;
   auto r = BinaryStateReader::OpenAnyKind(path, &kind);
   if (!r) return false;
-  if (kind == kPreviousKind) {
+  if (kind == kWithoutCoverageKind) {
     LOG(WARNING) << "state file " << path.string() << " holds '" << kind
                  << "' (without scan coverage); a full sync replaces it";
     return false;
   }
-  if (kind != kKind) {
+  const bool with_qids = kind == kWithQidsKind;
+  if (kind != kKind && !with_qids) {
     throw StateError("state file " + path.string() + " holds '" + kind +
                      "', expected '" + kKind + "'");
   }
@@ -112,8 +114,6 @@ bool HostAssetStore::Load(const std::filesystem::path& path) {
   next.ids_.reserve(reserve);
   next.provider_.reserve(reserve);
   next.azure_.reserve(reserve);
-  next.qid_begin_.reserve(reserve);
-  next.qid_count_.reserve(reserve);
   next.qweb_.reserve(reserve);
   next.last_scan_.reserve(reserve);
   next.checked_in_.reserve(reserve);
@@ -128,23 +128,28 @@ bool HostAssetStore::Load(const std::filesystem::path& path) {
         azure > n_azure) {
       throw StateError("state file " + path.string() + " has an invalid host");
     }
-    auto n_qids = r->U64();
-    if (n_qids > 1'000'000) {
-      throw StateError("state file " + path.string() + " has an invalid host");
-    }
-    next.scratch_.clear();
-    for (std::uint64_t q = 0; q < n_qids; ++q) {
-      next.scratch_.push_back(next.Encode(r->U64()));
+    if (with_qids) {
+      const auto n_qids = r->U64();
+      if (n_qids > kMaxQidsPerHost) {
+        throw StateError("state file " + path.string() +
+                         " has an invalid host");
+      }
+      for (std::uint64_t q = 0; q < n_qids; ++q) r->U64();
     }
     if (next.Find(id) != kNoSlot) continue;  // first one wins, as before
-    next.Insert(id, static_cast<CloudProvider>(provider),
-                azure == 0 ? kNoAzure : static_cast<std::uint32_t>(azure - 1));
-    next.SetCoverage(next.Find(id), qweb, last_scan, checked_in);
+    const std::uint32_t slot = next.Insert(
+        id, static_cast<CloudProvider>(provider),
+        azure == 0 ? kNoAzure : static_cast<std::uint32_t>(azure - 1));
+    next.SetCoverage(slot, qweb, last_scan, checked_in);
   }
   if (!r->AtEnd()) {
     throw StateError("state file " + path.string() + " has trailing data");
   }
-  next.scratch_ = {};
+  if (with_qids) {
+    LOG(INFO) << "state file " << path.string() << " holds '" << kind
+              << "': loaded without its QID lists; the next save writes '"
+              << kKind << "'";
+  }
   *this = std::move(next);
   return true;
 }

@@ -71,7 +71,7 @@ class IncrementalSyncTest : public ::testing::Test {
       if (!criteria.empty()) {  // incremental: one changed record
         HostAsset a;
         a.id = n;
-        a.vulns = {{42, 1}};
+        a.qweb_host_id = 42;
         into.Upsert(std::move(a));
         p.pages = 1;
         p.records = 1;
@@ -139,7 +139,7 @@ TEST_F(IncrementalSyncTest, FullThenIncrementalWithOverlappingCursor) {
   EXPECT_EQ(calls_[1].criteria[1].field, "updated");
   EXPECT_EQ(calls_[1].criteria[1].op, "LESSER");
   EXPECT_EQ(calls_[1].criteria[1].value, FormatIsoTimestamp(since + 1));
-  EXPECT_EQ(sync.store().hosts().at(5).qids, std::vector<std::uint64_t>{42});
+  EXPECT_EQ(sync.store().hosts().at(5).qweb_host_id, 42u);
 }
 
 TEST_F(IncrementalSyncTest, FallsBackToPlainWalksWhenTheApiRefusesLesser) {

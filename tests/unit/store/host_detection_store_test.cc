@@ -1,5 +1,5 @@
 // HostDetectionStore (replace and upsert merges, durability) and the
-// coverage fields of HostAssetStore v2 (join index, old files).
+// coverage fields of HostAssetStore (join index, old files).
 #include "qx/store/host_detection_store.h"
 
 #include <gtest/gtest.h>
@@ -262,7 +262,8 @@ TEST(HostAssetStoreCoverage, RoundTripAndOldLayoutMeansFullSync) {
     EXPECT_EQ(l.qweb_host_id, h.qweb_host_id);
     EXPECT_EQ(l.last_vuln_scan, h.last_vuln_scan);
     EXPECT_EQ(l.agent_last_checked_in, h.agent_last_checked_in);
-    EXPECT_EQ(l.qids, h.qids);
+    EXPECT_EQ(l.cloud_provider, h.cloud_provider);
+    EXPECT_EQ(l.azure, h.azure);
   }
   // A state file of the previous layout: not an error, just no state.
   {
