@@ -41,7 +41,8 @@ void PollContext::Publish(const std::string& key, Snapshot families) {
 
 void PollContext::Restored(std::string_view source, double fetched_at) {
   LOG(INFO) << "published " << source << " from state"
-            << kv("source", source) << kv("fetched_at", fetched_at);
+            << kv("source", source)
+            << kv("fetched_at", static_cast<std::int64_t>(fetched_at));
   telemetry_.Restored(source, fetched_at);
 }
 
