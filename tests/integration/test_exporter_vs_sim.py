@@ -52,6 +52,8 @@ WAS_FAMILIES = (
      ("webapp_id",)),
     ("qualys_was_scan_schedules", "was_scan_schedules", ("type", "active", "occurrence_type")),
     ("qualys_was_webapp_scheduled", "was_webapp_scheduled", ("webapp_id",)),
+    # Every web app, with findings or not, by its name and URL.
+    ("qualys_was_webapp_info", "was_webapp_info", ("webapp_id", "name", "url")),
     ("qualys_was_scan_schedule_next_launch_timestamp_seconds", "was_scan_schedule_next_launch",
      ("schedule_id",)),
 )

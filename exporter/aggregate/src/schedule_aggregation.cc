@@ -11,14 +11,14 @@ namespace qx {
 
 ScheduleAggregation AggregateScanSchedules(
     const std::vector<WasScanSchedule>& schedules,
-    const std::map<std::uint64_t, std::vector<std::uint64_t>>& webapp_tags,
+    const std::map<std::uint64_t, WebApp>& webapps,
     std::size_t max_info_series) {
   auto active = [](const WasScanSchedule& s) {
     return std::string(s.active ? "true" : "false");
   };
   std::map<std::array<std::string, 3>, std::uint64_t> by_kind;
   std::map<std::uint64_t, bool> scheduled;
-  for (const auto& [id, tags] : webapp_tags) scheduled[id] = false;
+  for (const auto& [id, app] : webapps) scheduled[id] = false;
   // Info rows: active VULNERABILITY schedules first, so the cap keeps what
   // the alert and the dashboards ask about.
   std::vector<const WasScanSchedule*> order;
@@ -47,8 +47,8 @@ ScheduleAggregation AggregateScanSchedules(
   std::size_t rows = 0;
   for (const WasScanSchedule* s : order) {
     std::vector<std::string> targets;
-    for (const auto& [id, tags] : webapp_tags) {
-      if (!ScheduleTargetsWebApp(*s, id, tags)) continue;
+    for (const auto& [id, app] : webapps) {
+      if (!ScheduleTargetsWebApp(*s, id, app.tag_ids)) continue;
       targets.push_back(std::to_string(id));
       if (IsActiveVulnerabilitySchedule(*s)) scheduled[id] = true;
     }
@@ -81,17 +81,17 @@ ScheduleAggregation AggregateScanSchedules(
     kinds.Gauge({{"type", k[0]}, {"active", k[1]}, {"occurrence_type", k[2]}},
                 static_cast<double>(n));
   }
-  FamilyBuilder webapps(
+  FamilyBuilder f_scheduled(
       "qualys_was_webapp_scheduled",
       std::string("1 if an active VULNERABILITY scan schedule targets the web "
                   "app, directly or by tag, else 0") +
           kPollNote,
       prometheus::MetricType::Gauge);
   for (const auto& [id, yes] : scheduled) {
-    webapps.Gauge({{"webapp_id", std::to_string(id)}}, yes ? 1 : 0);
+    f_scheduled.Gauge({{"webapp_id", std::to_string(id)}}, yes ? 1 : 0);
   }
   out.families.push_back(std::move(kinds).Build());
-  out.families.push_back(std::move(webapps).Build());
+  out.families.push_back(std::move(f_scheduled).Build());
   out.families.push_back(std::move(info).Build());
   out.families.push_back(std::move(next).Build());
   return out;

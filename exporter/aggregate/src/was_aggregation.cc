@@ -131,18 +131,6 @@ WasAggregation AggregateWasFindings(
   }
   out.push_back(std::move(f_findings).Build());
 
-  FamilyBuilder f_apps(
-      "qualys_was_webapp_info",
-      std::string("WAS web application name and URL, value 1") + kPollNote,
-      prometheus::MetricType::Gauge);
-  for (const auto& [id, app] : store.webapps()) {
-    f_apps.Gauge({{"webapp_id", std::to_string(id)},
-                  {"name", app.name},
-                  {"url", app.url}},
-                 1);
-  }
-  out.push_back(std::move(f_apps).Build());
-
   FamilyBuilder f_hist(
       "qualys_was_finding_scans_detected",
       std::string("Open VULNERABILITY and SENSITIVE_CONTENT findings by the "
@@ -239,6 +227,21 @@ WasAggregation AggregateWasFindings(
 
   result.families = std::move(out);
   return result;
+}
+
+prometheus::MetricFamily AggregateWebAppInfo(
+    const std::map<std::uint64_t, WebApp>& webapps) {
+  FamilyBuilder f(
+      "qualys_was_webapp_info",
+      std::string("WAS web application name and URL, value 1") + kPollNote,
+      prometheus::MetricType::Gauge);
+  for (const auto& [id, app] : webapps) {
+    f.Gauge({{"webapp_id", std::to_string(id)},
+             {"name", app.name},
+             {"url", app.url}},
+            1);
+  }
+  return std::move(f).Build();
 }
 
 }  // namespace qx

@@ -150,6 +150,18 @@ void WriteScheduleTruth(JsonWriter& j, const ScheduleModel& model,
     j.EndObject();
   }
   j.EndArray();
+  // Every web app the web app search returns, with or without findings.
+  j.Key("was_webapp_info");
+  j.BeginArray();
+  for (const ScheduleWebApp& app : model.webapps()) {
+    j.BeginObject();
+    j.Field("webapp_id", std::to_string(app.id));
+    j.Field("name", app.name);
+    j.Field("url", app.url);
+    j.FieldUint("value", 1);
+    j.EndObject();
+  }
+  j.EndArray();
   j.Key("was_scan_schedule_info");
   j.BeginArray();
   for (const ScheduleRec& s : schedules) {

@@ -1,6 +1,7 @@
 // WAS findings: sync them, update which findings turned recurring (durable
 // baseline), publish the WAS families. Then the web apps and their scan
-// schedules: which web apps no active vulnerability schedule covers. After a
+// schedules: which web apps no active vulnerability schedule covers, and the
+// name and URL of every web app (also those without findings). After a
 // restart, the stored findings and schedules are published before the first
 // poll.
 #include <glog/logging.h>
@@ -20,6 +21,7 @@ namespace {
 
 constexpr char kRecurrenceFile[] = "was_recurrence.state";
 constexpr char kScheduleFile[] = "was_scan_schedules.state";
+constexpr char kWebAppInfoKey[] = "was_webapps";
 // Changed-since fields. updatedDate is stamped when Qualys processes a
 // change; lastTestedDate is the scan's time, hours before the results are
 // processed and searchable, so it needs the processing-lag overlap.
@@ -94,7 +96,8 @@ class WasFindingSource final : public Source {
   }
 
   void Restore(PollContext& context) override {
-    if (const auto synced = sync_.synced_at()) {
+    const auto synced = sync_.synced_at();
+    if (synced) {
       PublishFindings(context);
       context.Restored(kWasFindingSource, static_cast<double>(*synced));
     }
@@ -103,6 +106,7 @@ class WasFindingSource final : public Source {
       context.Restored(kWasScanScheduleSource,
                        static_cast<double>(schedules_.fetched_at));
     }
+    if (synced || schedules_.fetched_at > 0) PublishWebApps(context);
   }
 
   void Poll(PollContext& context) override {
@@ -110,6 +114,7 @@ class WasFindingSource final : public Source {
       RunSync(sync_, feed_, *client_, context, options_);
       TrackRecurrence(sync_.store());
       PublishFindings(context);
+      PublishWebApps(context);
       // Published, but the counter would restart from the baseline after a
       // restart: report it.
       recurrence_.Save(RecurrencePath());
@@ -139,15 +144,14 @@ class WasFindingSource final : public Source {
   void PollSchedules(PollContext& context) {
     ScanScheduleState polled;
     polled.fetched_at = static_cast<std::int64_t>(context.Now());
-    auto& webapps = polled.webapp_tags;
-    for (const auto& [id, app] : sync_.store().webapps()) webapps[id];
     QpsSearchRequest req;
     req.limit_results = 1000;
     req.min_limit_results = options_.min_page_size;
     req.path = kWebAppSearchPath;
     req.endpoint_label = "webapp";
     SearchWebApps(*client_, req, [&](WebApp&& app) {
-      webapps[app.id] = std::move(app.tag_ids);
+      const std::uint64_t id = app.id;
+      polled.webapps[id] = std::move(app);
     });
     req.path = kWasScanScheduleSearchPath;
     req.endpoint_label = kWasScanScheduleSource;
@@ -160,12 +164,29 @@ class WasFindingSource final : public Source {
                                      std::nullopt);
     schedules_ = std::move(polled);
     PublishSchedules(context);
+    PublishWebApps(context);
     schedules_.Save(SchedulePath());
   }
 
+  // Every web app known: the findings' and the last web app search's (whose
+  // name, URL and tags win).
+  std::map<std::uint64_t, WebApp> KnownWebApps() const {
+    std::map<std::uint64_t, WebApp> known;
+    for (const auto& [id, app] : sync_.store().webapps()) {
+      known[id] = WebApp{id, app.name, app.url, {}};
+    }
+    for (const auto& [id, app] : schedules_.webapps) known[id] = app;
+    return known;
+  }
+
+  // qualys_was_webapp_info, republished whenever either side changes (its
+  // own key: both steps feed it).
+  void PublishWebApps(PollContext& context) {
+    context.Publish(kWebAppInfoKey, {AggregateWebAppInfo(KnownWebApps())});
+  }
+
   void PublishSchedules(PollContext& context) {
-    auto agg = AggregateScanSchedules(schedules_.schedules,
-                                      schedules_.webapp_tags,
+    auto agg = AggregateScanSchedules(schedules_.schedules, KnownWebApps(),
                                       options_.was.max_finding_series);
     WarnCapped(agg.info_series_dropped, "schedule rows",
                "qualys_was_scan_schedule_info");

@@ -57,10 +57,12 @@ void ScanScheduleState::Save(const std::filesystem::path& path) const {
     WriteIds(w, s.excluded_tags.tag_ids);
     w.Str(s.send_mail_from);
   }
-  w.U64(webapp_tags.size());
-  for (const auto& [id, tags] : webapp_tags) {
+  w.U64(webapps.size());
+  for (const auto& [id, app] : webapps) {
     w.U64(id);
-    WriteIds(w, tags);
+    w.Str(app.name);
+    w.Str(app.url);
+    WriteIds(w, app.tag_ids);
   }
   w.Commit();
 }
@@ -96,8 +98,12 @@ void ScanScheduleState::Load(const std::filesystem::path& path) {
   }
   const std::uint64_t n_webapps = Count(*r, path);
   for (std::uint64_t i = 0; i < n_webapps; ++i) {
-    const std::uint64_t id = r->U64();
-    next.webapp_tags[id] = ReadIds(*r, path);
+    WebApp app;
+    app.id = r->U64();
+    app.name = r->Str();
+    app.url = r->Str();
+    app.tag_ids = ReadIds(*r, path);
+    next.webapps[app.id] = std::move(app);
   }
   if (!r->AtEnd()) {
     throw StateError("state file " + path.string() + " has trailing data");

@@ -201,8 +201,9 @@ WasScanSchedule Schedule(std::uint64_t id, std::string type, bool active,
 TEST(ScheduleAggregation,
      WebAppsScheduledDirectlyOrByTagOnlyByActiveVulnScans) {
   // Web apps 1..5; app 4 carries tag 40, app 5 is covered by nothing active.
-  const std::map<std::uint64_t, std::vector<std::uint64_t>> apps = {
-      {1, {}}, {2, {}}, {3, {}}, {4, {40}}, {5, {}}};
+  std::map<std::uint64_t, WebApp> apps;
+  for (std::uint64_t id = 1; id <= 5; ++id) apps[id].id = id;
+  apps[4].tag_ids = {40};
   std::vector<WasScanSchedule> schedules = {
       Schedule(10, "VULNERABILITY", true, {1}),
       Schedule(11, "DISCOVERY", true, {2}),       // not a vulnerability scan
@@ -239,6 +240,19 @@ TEST(ScheduleAggregation,
        Values(capped.families, "qualys_was_scan_schedule_info")) {
     EXPECT_NE(k.find("type=VULNERABILITY,active=true"), std::string::npos) << k;
   }
+}
+
+TEST(WebAppInfo, EveryWebAppWithItsNameAndUrl) {
+  std::map<std::uint64_t, WebApp> apps;
+  apps[7] = WebApp{7, "shop", "https://shop.example/", {1}};
+  apps[8] = WebApp{8, "Staging <unscanned> #1", "", {}};
+  EXPECT_EQ(
+      Values({AggregateWebAppInfo(apps)}, "qualys_was_webapp_info"),
+      (std::map<std::string, double>{
+          {"webapp_id=7,name=shop,url=https://shop.example/", 1},
+          {"webapp_id=8,name=Staging <unscanned> #1,url=", 1}}));
+  EXPECT_TRUE(Values({AggregateWebAppInfo({})}, "qualys_was_webapp_info")
+                  .empty());
 }
 
 WasFinding Finding(std::uint64_t id, std::uint64_t webapp, int severity,

@@ -234,6 +234,36 @@ TEST_F(SourcesTest, RefusedCriterionFallsBackWithoutFailing) {
             std::set<std::string>{"was_finding:updatedDate"});
 }
 
+TEST_F(SourcesTest, EveryWebAppIsNamedAlsoWithoutFindings) {
+  auto source =
+      MakeWasFindingSource(h_.client, options_, [this] { return now_; });
+  auto& script = h_.transport->script;
+  script.push_back({200, CountAnswer(1)});
+  script.push_back({200, HostPage(Finding(1), false, std::nullopt, 1)});
+  // The web app search: the findings' web app (renamed since) and one
+  // without findings.
+  script.push_back(
+      {200, HostPage("<WebApp><id>7</id><name>shop v2</name><url>"
+                     "https://shop.example</url></WebApp><WebApp><id>8</id>"
+                     "<name>staging</name><url>https://staging.example</url>"
+                     "</WebApp>",
+                     false, std::nullopt, 2)});
+  script.push_back({200, HostPage("", false, std::nullopt, 0)});  // schedules
+  ASSERT_TRUE(Poll(*source));
+  const std::string text = [&] {
+    std::ostringstream out;
+    collector_.WriteText(out);
+    return out.str();
+  }();
+  EXPECT_THAT(text, HasSubstr("qualys_was_webapp_info{webapp_id=\"7\",name="
+                              "\"shop v2\",url=\"https://shop.example\"} 1"));
+  EXPECT_THAT(text, HasSubstr("qualys_was_webapp_info{webapp_id=\"8\",name="
+                              "\"staging\",url=\"https://staging.example\"} 1"));
+  EXPECT_EQ(Published("qualys_was_webapp_info"), 2);
+  EXPECT_EQ(Published("qualys_was_webapp_scheduled"), 0);  // both known, 0
+  EXPECT_THAT(text, HasSubstr("qualys_was_webapp_scheduled{webapp_id=\"8\"} 0"));
+}
+
 std::string Text(const SnapshotCollector& collector) {
   std::ostringstream out;
   collector.WriteText(out);

@@ -79,14 +79,22 @@ TEST_F(StateTest, ScanSchedulesRoundTripEveryField) {
   b.invalid = true;
   b.send_mail = false;
   s.schedules = {a, b};
-  s.webapp_tags = {{1, {5, 6}}, {3, {}}};
+  s.webapps[1] = WebApp{1, "Shop \"prod\"", "https://shop.example/", {5, 6}};
+  s.webapps[3] = WebApp{3, "", "", {}};
   const auto path = dir_ / "schedules.state";
   s.Save(path);
 
   ScanScheduleState loaded;
   loaded.Load(path);
   EXPECT_EQ(loaded.fetched_at, 1700000000);
-  EXPECT_EQ(loaded.webapp_tags, s.webapp_tags);
+  ASSERT_EQ(loaded.webapps.size(), 2u);
+  for (const auto& [id, app] : s.webapps) {
+    const WebApp& got = loaded.webapps.at(id);
+    EXPECT_EQ(got.id, app.id);
+    EXPECT_EQ(got.name, app.name);
+    EXPECT_EQ(got.url, app.url);
+    EXPECT_EQ(got.tag_ids, app.tag_ids);
+  }
   ASSERT_EQ(loaded.schedules.size(), 2u);
   const WasScanSchedule& la = loaded.schedules[0];
   EXPECT_EQ(la.id, a.id);

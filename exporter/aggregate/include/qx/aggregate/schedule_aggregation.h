@@ -20,7 +20,7 @@ struct ScheduleAggregation {
 // qualys_was_scan_schedules {type, active, occurrence_type};
 // qualys_was_webapp_scheduled {webapp_id}: 1 if an active VULNERABILITY
 // schedule targets the web app (directly or by its tags), for every web app
-// in webapp_tags (id -> tag ids);
+// in webapps (id -> web app with its tag ids);
 // qualys_was_scan_schedule_info {schedule_id, name, webapp_id, type, active,
 // occurrence_type, send_mail_from}: one row per web app a schedule targets
 // (webapp_id "" when it targets none the exporter knows), at most
@@ -29,7 +29,7 @@ struct ScheduleAggregation {
 // where the API gave nextLaunchDate (never computed).
 ScheduleAggregation AggregateScanSchedules(
     const std::vector<WasScanSchedule>& schedules,
-    const std::map<std::uint64_t, std::vector<std::uint64_t>>& webapp_tags,
+    const std::map<std::uint64_t, WebApp>& webapps,
     std::size_t max_info_series);
 
 }  // namespace qx

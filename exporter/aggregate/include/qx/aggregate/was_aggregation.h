@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "qx/store/recurrence_state.h"
@@ -40,5 +41,9 @@ struct WasAggregation {
 WasAggregation AggregateWasFindings(
     const WasFindingStore& store, const WasAggregationOptions& options,
     const std::array<std::uint64_t, 6>& became_recurring_total);
+
+// qualys_was_webapp_info {webapp_id, name, url}, value 1, for every web app.
+prometheus::MetricFamily AggregateWebAppInfo(
+    const std::map<std::uint64_t, WebApp>& webapps);
 
 }  // namespace qx

@@ -1,5 +1,5 @@
 // ScanScheduleState: the last successful schedule poll -- every WAS scan
-// schedule and every web app's tags -- kept in --state.dir so that a
+// schedule and every web app (name, URL, tags) -- kept in --state.dir so that a
 // restarted exporter publishes the schedule families before it can reach the
 // API. Schedules are few (one page); the file is rewritten after each poll.
 #pragma once
@@ -17,9 +17,8 @@ struct ScanScheduleState {
   // When the poll that fetched this began, unix seconds; 0: none stored.
   std::int64_t fetched_at = 0;
   std::vector<WasScanSchedule> schedules;
-  // Every web app known to that poll (findings' and the web app search's),
-  // with its tag ids.
-  std::map<std::uint64_t, std::vector<std::uint64_t>> webapp_tags;
+  // Every web app the web app search returned, with its tag ids.
+  std::map<std::uint64_t, WebApp> webapps;
 
   // An absent file leaves the state empty. Throws StateError for a
   // damaged, foreign or malformed file.
