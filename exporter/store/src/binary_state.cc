@@ -3,10 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
-#include "qx/store/atomic_file.h"
 #include "qx/store/state_file.h"
 
 namespace qx {
@@ -116,28 +116,49 @@ std::unique_ptr<BinaryStateReader> BinaryStateReader::Open(
 
 std::unique_ptr<BinaryStateReader> BinaryStateReader::OpenAnyKind(
     const std::filesystem::path& path, std::string* kind) {
-  auto content = ReadFileIfExists(path);
-  if (!content) return nullptr;
-  std::string& data = *content;
   const std::string p = path.string();
-  if (data.size() < kMagic.size() + 9 ||
-      std::string_view(data).substr(0, kMagic.size()) != kMagic) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (!std::filesystem::exists(path)) return nullptr;
+    throw std::runtime_error("cannot read " + p + ": " + std::strerror(errno));
+  }
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  char magic[kMagic.size()];
+  if (size < static_cast<std::streamoff>(kMagic.size() + 9) ||
+      !in.read(magic, sizeof magic) ||
+      std::string_view(magic, sizeof magic) != kMagic) {
     throw StateError("state file " + p +
                      " is not a qualys-exporter store file");
   }
-  std::size_t body_end = data.size() - 8;
+  // Pass 1: the checksum over everything before the trailer.
+  const auto body_end = static_cast<std::uint64_t>(size) - 8;
+  std::uint64_t hash = Fnv(kFnvOffset, magic, sizeof magic);
+  std::string chunk(1 << 20, '\0');
+  for (std::uint64_t done = sizeof magic; done < body_end;) {
+    const auto n = static_cast<std::streamsize>(
+        std::min<std::uint64_t>(chunk.size(), body_end - done));
+    if (!in.read(chunk.data(), n)) throw std::runtime_error("cannot read " + p);
+    hash = Fnv(hash, chunk.data(), static_cast<std::size_t>(n));
+    done += static_cast<std::uint64_t>(n);
+  }
+  char trailer[8];
+  if (!in.read(trailer, 8)) throw std::runtime_error("cannot read " + p);
   std::uint64_t stored = 0;
   for (int i = 0; i < 8; ++i) {
-    stored |= static_cast<std::uint64_t>(static_cast<unsigned char>(
-                  data[body_end + static_cast<std::size_t>(i)]))
+    stored |= static_cast<std::uint64_t>(static_cast<unsigned char>(trailer[i]))
               << (8 * i);
   }
-  if (Fnv(kFnvOffset, data.data(), body_end) != stored) {
+  if (hash != stored) {
     throw StateError("state file " + p +
                      " is corrupt or truncated (checksum mismatch)");
   }
+  // Pass 2 decodes from just after the magic.
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(kMagic.size()));
   std::unique_ptr<BinaryStateReader> r(
-      new BinaryStateReader(std::move(data), kMagic.size(), body_end, p));
+      new BinaryStateReader(std::move(in), body_end - kMagic.size(), p));
   *kind = r->Str();
   return r;
 }
@@ -146,11 +167,21 @@ void BinaryStateReader::Truncated() const {
   throw StateError("state file " + path_ + " ends in the middle of a record");
 }
 
+void BinaryStateReader::Fill() {
+  if (left_ == 0) Truncated();
+  buf_.resize(static_cast<std::size_t>(
+      std::min<std::uint64_t>(left_, std::uint64_t{64} << 10)));
+  if (!in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()))) {
+    throw std::runtime_error("cannot read " + path_);
+  }
+  left_ -= buf_.size();
+  pos_ = 0;
+}
+
 std::uint64_t BinaryStateReader::U64() {
   std::uint64_t v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
-    if (pos_ >= end_) Truncated();
-    auto b = static_cast<unsigned char>(data_[pos_++]);
+    auto b = static_cast<unsigned char>(Next());
     v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
     if (!(b & 0x80)) return v;
   }
@@ -163,10 +194,17 @@ std::int64_t BinaryStateReader::I64() {
 }
 
 std::string BinaryStateReader::Str() {
-  std::uint64_t n = U64();
-  if (n > end_ - pos_) Truncated();
-  std::string s = data_.substr(pos_, n);
-  pos_ += n;
+  const std::uint64_t n = U64();
+  if (n > left_ + (buf_.size() - pos_)) Truncated();
+  std::string s;
+  s.reserve(static_cast<std::size_t>(n));
+  while (s.size() < n) {
+    if (pos_ == buf_.size()) Fill();
+    const std::size_t take = static_cast<std::size_t>(
+        std::min<std::uint64_t>(n - s.size(), buf_.size() - pos_));
+    s.append(buf_, pos_, take);
+    pos_ += take;
+  }
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "qx/store/atomic_file.h"
+#include "qx/store/binary_state.h"
 #include "qx/store/knowledge_base_cache.h"
 #include "qx/store/recurrence_state.h"
 #include "qx/store/scan_schedule_state.h"
@@ -56,6 +57,53 @@ TEST_F(StateTest, RecurrenceSurvivesRestart) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(StateTest, BinaryStateStreamsAcrossChunksAndRejectsDamage) {
+  // More than one 1 MiB verify chunk and many 64 KiB decode chunks, with
+  // strings that straddle chunk ends.
+  const auto path = dir_ / "big.state";
+  const std::string big(200'000, 'x');
+  {
+    BinaryStateWriter w(path, "test-v1");
+    for (std::uint64_t i = 0; i < 300'000; ++i) {
+      w.U64(i * 2654435761ULL);
+      if (i % 50'000 == 7) w.Str(big + std::to_string(i));
+      w.I64(-static_cast<std::int64_t>(i));
+    }
+    w.Commit();
+  }
+  ASSERT_GT(std::filesystem::file_size(path), std::uintmax_t{2} << 20);
+  auto r = BinaryStateReader::Open(path, "test-v1");
+  ASSERT_NE(r, nullptr);
+  for (std::uint64_t i = 0; i < 300'000; ++i) {
+    ASSERT_EQ(r->U64(), i * 2654435761ULL) << i;
+    if (i % 50'000 == 7) {
+      ASSERT_EQ(r->Str(), big + std::to_string(i));
+    }
+    ASSERT_EQ(r->I64(), -static_cast<std::int64_t>(i));
+  }
+  EXPECT_TRUE(r->AtEnd());
+  EXPECT_THROW(r->U64(), StateError);  // nothing past the end
+  EXPECT_EQ(BinaryStateReader::Open(dir_ / "absent", "test-v1"), nullptr);
+  EXPECT_THROW(BinaryStateReader::Open(path, "other-v1"), StateError);
+
+  // One flipped byte anywhere, or a cut: rejected before the first value.
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (std::size_t at : {std::size_t{20}, bytes.size() / 2, bytes.size() - 3}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x40);
+    WriteFileAtomically(path, damaged);
+    EXPECT_THROW(BinaryStateReader::Open(path, "test-v1"), StateError) << at;
+  }
+  WriteFileAtomically(path, bytes.substr(0, bytes.size() - 100));
+  EXPECT_THROW(BinaryStateReader::Open(path, "test-v1"), StateError);
+  WriteFileAtomically(path, "QXSTATE");
+  EXPECT_THROW(BinaryStateReader::Open(path, "test-v1"), StateError);
 }
 
 TEST_F(StateTest, ScanSchedulesRoundTripEveryField) {

@@ -2,7 +2,11 @@
 // thousands of records): varint-encoded, written to a temp file and renamed
 // into place (crash-safe like WriteFileAtomically), with a header naming the
 // kind and version and an FNV-1a trailer over every byte, so a torn,
-// foreign or damaged file is rejected before anything of it is used.
+// foreign or damaged file is rejected before anything of it is used. The
+// reader streams too: one pass verifies the checksum, a second decodes, so
+// loading a store never holds the whole file in memory (tens of MiB at a
+// million hosts) beside the store it builds. Files are replaced by rename,
+// never rewritten in place, so both passes read the same bytes.
 #pragma once
 
 #include <cstdint>
@@ -52,17 +56,23 @@ class BinaryStateReader {
   std::uint64_t U64();
   std::int64_t I64();
   std::string Str();
-  bool AtEnd() const { return pos_ == end_; }
+  bool AtEnd() const { return left_ == 0 && pos_ == buf_.size(); }
 
  private:
-  BinaryStateReader(std::string data, std::size_t pos, std::size_t end,
-                    std::string path)
-      : data_(std::move(data)), pos_(pos), end_(end), path_(std::move(path)) {}
+  BinaryStateReader(std::ifstream in, std::uint64_t body, std::string path)
+      : in_(std::move(in)), left_(body), path_(std::move(path)) {}
   [[noreturn]] void Truncated() const;
+  // The next byte of the body (before the trailer); throws at its end.
+  char Next() {
+    if (pos_ == buf_.size()) Fill();
+    return buf_[pos_++];
+  }
+  void Fill();
 
-  std::string data_;
-  std::size_t pos_;
-  std::size_t end_;
+  std::ifstream in_;
+  std::uint64_t left_;  // body bytes not yet handed out
+  std::string buf_;     // the chunk being decoded
+  std::size_t pos_ = 0;
   std::string path_;
 };
 
