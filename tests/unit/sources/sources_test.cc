@@ -234,6 +234,12 @@ TEST_F(SourcesTest, RefusedCriterionFallsBackWithoutFailing) {
             std::set<std::string>{"was_finding:updatedDate"});
 }
 
+std::string Text(const SnapshotCollector& collector) {
+  std::ostringstream out;
+  collector.WriteText(out);
+  return out.str();
+}
+
 TEST_F(SourcesTest, EveryWebAppIsNamedAlsoWithoutFindings) {
   auto source =
       MakeWasFindingSource(h_.client, options_, [this] { return now_; });
@@ -250,11 +256,7 @@ TEST_F(SourcesTest, EveryWebAppIsNamedAlsoWithoutFindings) {
                      false, std::nullopt, 2)});
   script.push_back({200, HostPage("", false, std::nullopt, 0)});  // schedules
   ASSERT_TRUE(Poll(*source));
-  const std::string text = [&] {
-    std::ostringstream out;
-    collector_.WriteText(out);
-    return out.str();
-  }();
+  const std::string text = Text(collector_);
   EXPECT_THAT(text, HasSubstr("qualys_was_webapp_info{webapp_id=\"7\",name="
                               "\"shop v2\",url=\"https://shop.example\"} 1"));
   EXPECT_THAT(text, HasSubstr("qualys_was_webapp_info{webapp_id=\"8\",name="
@@ -262,12 +264,6 @@ TEST_F(SourcesTest, EveryWebAppIsNamedAlsoWithoutFindings) {
   EXPECT_EQ(Published("qualys_was_webapp_info"), 2);
   EXPECT_EQ(Published("qualys_was_webapp_scheduled"), 0);  // both known, 0
   EXPECT_THAT(text, HasSubstr("qualys_was_webapp_scheduled{webapp_id=\"8\"} 0"));
-}
-
-std::string Text(const SnapshotCollector& collector) {
-  std::ostringstream out;
-  collector.WriteText(out);
-  return out.str();
 }
 
 TEST_F(SourcesTest, ARestartPublishesTheStoredDataBeforeAnyCall) {
