@@ -221,12 +221,6 @@ void HostDetectionStore::Erase(std::uint64_t host_id) {
 
 void HostDetectionStore::Clear() { *this = HostDetectionStore{}; }
 
-std::size_t HostDetectionStore::MemoryBytes() const {
-  return ids_.capacity() * 8 + begin_.capacity() * 4 + count_.capacity() * 4 +
-         free_slots_.capacity() * 4 + index_.capacity() * 4 + pool_.size() * 8 +
-         scratch_.capacity() * 8;
-}
-
 // ----------------------------------------------------------- durability
 
 void HostDetectionStore::Save(const std::filesystem::path& path) const {

@@ -89,11 +89,7 @@ TEST_F(StateTest, BinaryStateStreamsAcrossChunksAndRejectsDamage) {
   EXPECT_THROW(BinaryStateReader::Open(path, "other-v1"), StateError);
 
   // One flipped byte anywhere, or a cut: rejected before the first value.
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  const std::string bytes = *ReadFileIfExists(path);
   for (std::size_t at : {std::size_t{20}, bytes.size() / 2, bytes.size() - 3}) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x40);

@@ -81,8 +81,6 @@ class HostDetectionStore {
     }
   }
 
-  std::size_t MemoryBytes() const;
-
   // Durable copy (binary_state.h); same contract as HostAssetStore.
   void Save(const std::filesystem::path& path) const;
   bool Load(const std::filesystem::path& path);
